@@ -1,0 +1,144 @@
+"""The plan as a value: operations, unmanaged objects, and the versioned JSON document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemasync.errors import PlanFileError
+
+FORMAT_VERSION = "1.0"
+ACTIONS = ("create", "update", "replace", "delete", "reorder")
+
+
+def ref(kind: str, address: str) -> str:
+    """Placeholder for the id of an object created earlier in the same apply."""
+    return "${" + kind + ":" + address + "}"
+
+
+@dataclass(frozen=True)
+class Operation:
+    action: str
+    kind: str
+    address: str
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The live id this operation acts on (update/delete/replace/reorder of an existing object).
+    id: str | None = None
+    # For create/replace: the placeholder this operation's new id fills in.
+    defines: str | None = None
+    # For replace: the DELETE sent before the POST.
+    delete_path: str | None = None
+    # Why a replace or delete destroys data, in words.
+    reason: str | None = None
+
+    @property
+    def destructive(self) -> bool:
+        return self.action in ("replace", "delete")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "action": self.action,
+            "kind": self.kind,
+            "address": self.address,
+            "method": self.method,
+            "path": self.path,
+            "body": self.body,
+            "changes": self.changes,
+        }
+        if self.id is not None:
+            d["id"] = self.id
+        if self.defines is not None:
+            d["defines"] = self.defines
+        if self.delete_path is not None:
+            d["delete"] = {"method": "DELETE", "path": self.delete_path}
+        if self.reason is not None:
+            d["reason"] = self.reason
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Operation:
+        delete = d.get("delete") or {}
+        return cls(
+            action=d["action"],
+            kind=d["kind"],
+            address=d["address"],
+            method=d["method"],
+            path=d["path"],
+            body=d.get("body"),
+            changes=d.get("changes") or {},
+            id=d.get("id"),
+            defines=d.get("defines"),
+            delete_path=delete.get("path"),
+            reason=d.get("reason"),
+        )
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    kind: str
+    address: str
+    id: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "address": self.address, "id": self.id, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Plan:
+    operations: tuple[Operation, ...]
+    unmanaged: tuple[Unmanaged, ...]
+    fingerprint: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.operations)
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(ACTIONS, 0)
+        for op in self.operations:
+            counts[op.action] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "fingerprint": self.fingerprint,
+            "options": dict(sorted(self.options.items())),
+            "summary": self.summary(),
+            "operations": [op.to_dict() for op in self.operations],
+            "unmanaged": [u.to_dict() for u in self.unmanaged],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Plan:
+        """Read a saved plan document; anything unreadable is a PlanFileError."""
+        if not isinstance(d, dict):
+            raise PlanFileError("not a schemasync plan: expected a JSON object")
+        version = d.get("format_version")
+        if not isinstance(version, str) or not version.split(".")[0].isdigit():
+            raise PlanFileError("not a schemasync plan: no format_version")
+        major = FORMAT_VERSION.split(".")[0]
+        if version.split(".")[0] != major:
+            raise PlanFileError(
+                f"plan format_version {version} is not supported by this schemasync "
+                f"(it reads {major}.x): make the plan again with this version")
+        try:
+            ops = tuple(Operation.from_dict(o) for o in d["operations"])
+            unmanaged = tuple(Unmanaged(**u) for u in d.get("unmanaged") or [])
+            fingerprint = d["fingerprint"]
+            options = dict(d.get("options") or {})
+        except (KeyError, TypeError, AttributeError) as e:
+            raise PlanFileError(f"the plan file is damaged or incomplete ({e!r})") from None
+        for op in ops:
+            if op.action not in ACTIONS or op.method not in ("POST", "PUT", "DELETE"):
+                raise PlanFileError(f"the plan file has an unknown operation at {op.address}")
+            if not isinstance(op.path, str) or not op.path.startswith("/"):
+                raise PlanFileError(f"the plan file has a bad path at {op.address}")
+        if not isinstance(fingerprint, str):
+            raise PlanFileError("the plan file has no fingerprint")
+        return cls(operations=ops, unmanaged=unmanaged, fingerprint=fingerprint, options=options)

@@ -1,0 +1,95 @@
+"""Render a plan for people (text) and machines (JSON); pure functions over the plan value."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemasync.plan import Operation, Plan
+
+_MARK = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "reorder": "~"}
+_COLOR = {"create": "32", "update": "33", "replace": "35", "delete": "31", "reorder": "33"}
+_VERB = {
+    "create": "will be created",
+    "update": "will be updated in place",
+    "replace": "must be REPLACED (deleted, then created again)",
+    "delete": "will be DELETED",
+    "reorder": "will get its fields reordered",
+}
+
+
+_ALWAYS = ("name", "type")
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def _value(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary()
+    parts = [f"{s['create']} to create", f"{s['update']} to update"]
+    if s["replace"]:
+        parts.append(f"{s['replace']} to replace")
+    parts.append(f"{s['delete']} to delete")
+    if s["reorder"]:
+        parts.append(f"{s['reorder']} to reorder")
+    return "Plan: " + ", ".join(parts) + "."
+
+
+def _op_lines(op: Operation, color: bool) -> list[str]:
+    mark = _MARK[op.action]
+    noun = "field order of" if op.action == "reorder" else op.kind
+    head = f"{mark:>3} {noun} {op.address}"
+    lines = [f"  # {op.address} {_VERB[op.action]}", _paint(head, _COLOR[op.action], color)]
+    if op.reason:
+        lines.append(_paint(f"      ! {op.reason}", "31;1", color))
+    shown = {k: ch for k, ch in op.changes.items()
+             if not (op.action == "create" and ch.get("after") in (None, False, [])
+                     and k not in _ALWAYS)}  # defaults: the JSON plan has them all
+    width = max((len(k) for k in shown), default=0)
+    for key, ch in shown.items():
+        before, after = ch.get("before"), ch.get("after")
+        if op.action == "create" or (op.action == "replace" and before is None):
+            lines.append(f"      {key:<{width}} = {_value(after)}")
+        elif op.action == "delete":
+            lines.append(f"      {key:<{width}} = {_value(before)}")
+        else:
+            lines.append(f"      {key:<{width}} = {_value(before)} → {_value(after)}")
+    return lines
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """Terraform-like plan text: one block per operation, unmanaged objects, a summary."""
+    out: list[str] = []
+    if plan.operations:
+        out.append("schemasync will perform the following actions:")
+        out.append("")
+        for op in plan.operations:
+            out.extend(_op_lines(op, color))
+            out.append("")
+    if plan.unmanaged:
+        out.append("Unmanaged: in the org but not in the manifest; left untouched "
+                   "(--prune would delete them):")
+        for u in plan.unmanaged:
+            detail = f", {u.detail}" if u.detail else ""
+            out.append(f"  {u.kind} {u.address} ({u.id}{detail})")
+        out.append("")
+    if plan.operations:
+        destructive = [op for op in plan.operations if op.destructive]
+        if destructive:
+            out.append(_paint(
+                f"Warning: {len(destructive)} operation(s) destroy data: "
+                + ", ".join(op.address for op in destructive), "31;1", color))
+        out.append(summary_line(plan))
+    else:
+        out.append("No changes. The org matches the manifest.")
+    return "\n".join(out) + "\n"
+
+
+def render_json(plan: Plan) -> str:
+    """The versioned plan document (also what `plan --out` saves)."""
+    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,50 @@
+"""Helpers that give tests a Close org to talk to: the emulator in-process or over a socket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemasync.apply import ApplyReport, apply_plan
+from schemasync.client import CloseClient
+from schemasync.diff import compute_plan
+from schemasync.emulator import EmulatorApp, EmulatorTransport, Store
+from schemasync.live import LiveOrg, parse_live
+from schemasync.model import Manifest
+from schemasync.plan import Plan
+
+KEY = "sk_test_SECRET_0123456789abcdef"
+CUSTOM_ROLES = ("Account Managers", "Support")
+
+
+def new_store(roles: tuple[str, ...] = CUSTOM_ROLES) -> Store:
+    store = Store()
+    for name in roles:
+        store.add_role(name)
+    return store
+
+
+@dataclass
+class Org:
+    """One emulated org and a client wired to it in-process (no sleeping on retries)."""
+
+    store: Store
+    app: EmulatorApp
+    client: CloseClient
+
+    def live(self) -> LiveOrg:
+        return parse_live(self.client.read_schema())
+
+    def plan(self, manifest: Manifest, **options: Any) -> Plan:
+        return compute_plan(manifest, self.live(), **options)
+
+    def apply(self, manifest: Manifest, **options: Any) -> ApplyReport:
+        return apply_plan(self.plan(manifest, **options), self.client)
+
+
+def in_process_org(store: Store | None = None, **app_options: Any) -> Org:
+    store = store or new_store()
+    app = EmulatorApp(store, api_keys={KEY}, **app_options)
+    client = CloseClient(KEY, base_url="http://emulator.test/api/v1",
+                         transport=EmulatorTransport(app), sleep=lambda _s: None)
+    return Org(store, app, client)
