@@ -207,9 +207,8 @@ def plan(manifest: str, as_json: bool, out_file: str | None, detailed_exitcode: 
     if as_json:
         click.echo(doc, nl=False)
     else:
-        stdout = click.get_text_stream("stdout")
-        click.echo(render_text(p, color=_color(stdout, no_color)), nl=False,
-                   color=_color(stdout, no_color))
+        color = _color(sys.stdout, no_color)
+        click.echo(render_text(p, color=color), nl=False, color=color)
     if detailed_exitcode and p.has_changes:
         return EXIT_CHANGES
     return EXIT_OK
@@ -318,8 +317,8 @@ def apply(manifest: str | None, plan_file: str | None, auto_approve: bool, prune
     with _connect(api_key, api_url) as client:
         err(f"Reading the org at {api_url} ...")
         p = _make_plan(manifest, client, prune, allow_replace)
-        stdout = click.get_text_stream("stdout")
-        click.echo(render_text(p, color=_color(stdout)), nl=False, color=_color(stdout))
+        color = _color(sys.stdout)
+        click.echo(render_text(p, color=color), nl=False, color=color)
         if not p.has_changes:
             return EXIT_OK
         _confirm(auto_approve, len(p.operations), api_url)

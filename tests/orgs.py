@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,3 +50,29 @@ def in_process_org(store: Store | None = None, **app_options: Any) -> Org:
     client = CloseClient(KEY, base_url="http://emulator.test/api/v1",
                          transport=EmulatorTransport(app), sleep=lambda _s: None)
     return Org(store, app, client)
+
+
+@dataclass
+class Served:
+    """An emulated org served over a real socket, and the env a CLI run needs to reach it."""
+
+    store: Store
+    app: EmulatorApp
+    url: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"CLOSE_API_KEY": KEY, "CLOSE_API_URL": self.url, "NO_COLOR": ""}
+
+    def writes(self) -> list[tuple[str, str, Any]]:
+        return [entry for entry in self.app.log if entry[0] in ("POST", "PUT", "DELETE")]
+
+
+@contextmanager
+def served_org(store: Store | None = None, **app_options: Any) -> Iterator[Served]:
+    from schemasync.emulator import serve
+
+    store = store or new_store()
+    app = EmulatorApp(store, api_keys={KEY}, **app_options)
+    with serve(app) as server:
+        yield Served(store, app, server.url)
