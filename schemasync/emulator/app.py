@@ -1,0 +1,348 @@
+"""The emulator's WSGI app: routing, auth, rate limiting, fault injection and the request log."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from os import PathLike
+from typing import Any
+from urllib.parse import parse_qs
+
+from . import resources as res
+from .faults import Fault, Faults
+from .store import StateFileError, Store
+
+PREFIX = "/api/v1"
+_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request",
+            401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+            503: "Service Unavailable", 504: "Gateway Timeout"}
+_MAX_LIMIT = 200
+
+StartResponse = Callable[..., Any]
+Headers = list[tuple[str, str]]
+LogEntry = tuple[str, str, "int | None"]
+
+# Set by EmulatorTransport for the duration of one in-process request: the client's read
+# timeout, so that a "latency" fault longer than it can end in httpx.ReadTimeout.
+_in_process = threading.local()
+
+
+class DropConnection(Exception):
+    """Raised by the app to mean: close the connection without sending any response."""
+
+
+class ClientTimedOut(Exception):
+    """In-process only: the client's read timeout passed before the response was ready."""
+
+
+class RateLimiter:
+    """Fixed-window request counter per API key."""
+
+    def __init__(self, limit: int, window: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("rate limit needs at least 1 request per a positive window")
+        self.limit, self.window, self.clock = limit, float(window), clock
+        self._buckets: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> tuple[bool, int, float]:
+        """Count one request; returns (allowed, remaining, seconds until the window ends)."""
+        with self._lock:
+            now = self.clock()
+            bucket = self._buckets.get(key)
+            if bucket is None or now >= bucket[0] + self.window:
+                bucket = self._buckets[key] = [now, 0]
+            allowed = bucket[1] < self.limit
+            if allowed:
+                bucket[1] += 1
+            return allowed, int(self.limit - bucket[1]), max(bucket[0] + self.window - now, 0.0)
+
+
+_ROUTES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
+    (re.compile(p), name, methods) for p, name, methods in [
+        (r"/me/", "me", ("GET",)),
+        (r"/organization/(?P<id>[^/]+)/", "organization", ("GET",)),
+        (r"/role/", "roles", ("GET", "POST")),
+        (r"/role/(?P<id>[^/]+)/", "role", ("GET",)),
+        (r"/custom_object_type/", "types", ("GET", "POST")),
+        (r"/custom_object_type/(?P<id>[^/]+)/", "type", ("GET", "PUT", "DELETE")),
+        (r"/custom_field/custom_object_type/", "fields", ("GET", "POST")),
+        (r"/custom_field/custom_object_type/(?P<id>[^/]+)/", "field", ("GET", "PUT", "DELETE")),
+        (r"/custom_field_schema/custom_object/(?P<id>[^/]+)/", "schema", ("GET", "PUT")),
+    ]
+]
+
+
+def _json(status: int, body: Any, headers: Headers | None = None) -> tuple[int, Headers, bytes]:
+    data = json.dumps(body).encode("utf-8")
+    return status, [("Content-Type", "application/json"), *(headers or [])], data
+
+
+def _html(status: int) -> tuple[int, Headers, bytes]:
+    title = f"{status} {_REASONS.get(status, 'Error')}"
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>\n"
+    return status, [("Content-Type", "text/html; charset=utf-8")], page.encode()
+
+
+def _int_param(query: dict[str, list[str]], key: str, default: int, low: int,
+               high: int | None) -> int:
+    raw = query.get(key, [str(default)])[-1]
+    try:
+        value = int(raw)
+    except ValueError:
+        raise res.HttpFailure(400, {"field-errors": {key: "Input should be a valid integer"}})\
+            from None
+    if value < low:
+        message = f"Input should be greater than or equal to {low}"
+        raise res.HttpFailure(400, {"field-errors": {key: message}})
+    if high is not None and value > high:
+        message = f"Input should be less than or equal to {high}"
+        raise res.HttpFailure(400, {"field-errors": {key: message}})
+    return value
+
+
+class EmulatorApp:
+    """A WSGI app that answers like the Close API for one Store."""
+
+    def __init__(
+        self,
+        store: Store,
+        api_keys: Iterable[str] | None = None,
+        rate_limit: tuple[int, float] | None = None,
+        rate_limit_headers: bool = True,
+        rate_limit_separator: str = ",",
+        state_path: str | PathLike[str] | None = None,
+    ) -> None:
+        if rate_limit_separator not in (",", ";"):
+            raise ValueError("rate_limit_separator must be ',' or ';'")
+        self.store = store
+        self.api_keys = None if api_keys is None else set(api_keys)
+        self.limiter = RateLimiter(*rate_limit) if rate_limit else None
+        self.rate_limit_headers = rate_limit_headers
+        self.rate_limit_separator = rate_limit_separator
+        self.state_path = state_path
+        self.faults = Faults()
+        self.log: list[LogEntry] = []
+        self._log_lock = threading.Lock()
+
+    def reset_log(self) -> None:
+        with self._log_lock:
+            self.log.clear()
+
+    def _record(self, method: str, path: str, status: int | None) -> None:
+        with self._log_lock:
+            self.log.append((method, path, status))
+
+    # -- WSGI entry point ----------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        fullpath = str(environ.get("PATH_INFO", "")) or "/"
+        inside = fullpath.startswith(PREFIX + "/")
+        subpath = fullpath[len(PREFIX):] if inside else fullpath
+        raw = self._read_body(environ)  # read first, so a dropped connection is a clean close
+        fault = self.faults.pick(method, subpath, fullpath)
+        if fault is not None and fault.action in ("drop", "429", "500", "502", "503", "504"):
+            return self._fault_response(fault, method, subpath, start_response)
+        if fault is not None and fault.action == "latency":
+            read_timeout = getattr(_in_process, "read_timeout", None)
+            if read_timeout is not None and fault.delay > read_timeout:
+                time.sleep(read_timeout)
+                status, _, _ = self._respond(environ, method, subpath if inside else None, raw)
+                self._record(method, subpath, status)
+                raise ClientTimedOut()
+            time.sleep(fault.delay)
+        status, headers, body = self._respond(environ, method, subpath if inside else None, raw)
+        if fault is not None and fault.action == "commit_then_drop":
+            self._record(method, subpath, None)
+            raise DropConnection()
+        self._record(method, subpath, status)
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+        return [body]
+
+    def _fault_response(self, fault: Fault, method: str, subpath: str,
+                        start_response: StartResponse) -> list[bytes]:
+        if fault.action == "drop":
+            self._record(method, subpath, None)
+            raise DropConnection()
+        if fault.action == "429":
+            retry = str(math.ceil(fault.delay)) if fault.delay > 0 else "1"
+            status, headers, body = 429, [("Retry-After", retry)], b""
+        else:
+            status, headers, body = _html(int(fault.action))
+        self._record(method, subpath, status)
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
+        return [body]
+
+    # -- one request, no faults ----------------------------------------------------------
+
+    def _respond(self, environ: dict[str, Any], method: str, subpath: str | None,
+                 raw: bytes) -> tuple[int, Headers, bytes]:
+        key = self._api_key(environ)
+        if key is None:
+            return _json(401, {"error": "Unauthorized"})
+        extra: Headers = []
+        if self.limiter is not None:
+            allowed, remaining, reset = self.limiter.hit(key)
+            if self.rate_limit_headers:
+                extra = self._rate_headers(remaining, reset)
+            if not allowed:
+                retry = str(max(1, math.ceil(reset)))
+                return 429, [*extra, ("Retry-After", retry)], b""
+        try:
+            status, payload = self._dispatch(environ, method, subpath, raw)
+        except res.HttpFailure as failure:
+            status, payload = failure.status, failure.body
+        if status == 204:
+            return 204, extra, b""
+        response = _json(status, payload, extra)
+        if status == 405:
+            response[1].append(("Allow", ", ".join(self._allowed(subpath or ""))))
+        return response
+
+    def _rate_headers(self, remaining: int, reset: float) -> Headers:
+        assert self.limiter is not None
+        sep = self.rate_limit_separator
+        limit = self.limiter.limit
+        return [
+            ("RateLimit", f"limit={limit}{sep} remaining={remaining}{sep} reset={reset:.3f}"),
+            ("ratelimit-limit", str(limit)),
+            ("ratelimit-remaining", str(remaining)),
+            ("ratelimit-reset", str(math.ceil(reset))),
+        ]
+
+    def _api_key(self, environ: dict[str, Any]) -> str | None:
+        header = str(environ.get("HTTP_AUTHORIZATION", "")).strip()
+        scheme, _, value = header.partition(" ")
+        key = ""
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+            key = decoded.partition(":")[0]
+        elif scheme.lower() == "bearer":
+            key = value.strip()
+        if not key:
+            return None
+        if self.api_keys is not None and key not in self.api_keys:
+            return None
+        return key
+
+    @staticmethod
+    def _read_body(environ: dict[str, Any]) -> bytes:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        stream = environ.get("wsgi.input")
+        return stream.read(length) if length > 0 and stream is not None else b""
+
+    @staticmethod
+    def _allowed(subpath: str) -> tuple[str, ...]:
+        for pattern, _, methods in _ROUTES:
+            if pattern.fullmatch(subpath):
+                return methods
+        return ()
+
+    def _dispatch(self, environ: dict[str, Any], method: str, subpath: str | None,
+                  raw: bytes) -> tuple[int, Any]:
+        route = None
+        for pattern, name, methods in _ROUTES:
+            found = pattern.fullmatch(subpath or "")
+            if subpath is not None and found:
+                route = (name, methods, found.groupdict().get("id"))
+                break
+        if route is None:
+            raise res.not_found()
+        name, methods, ident = route
+        if method not in methods:
+            return 405, {"error": "Method not allowed."}
+        body: dict[str, Any] = {}
+        if method in ("POST", "PUT"):
+            body = self._parse_json(raw)
+        query = parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)
+        store = self.store
+        with store.lock:
+            status, payload = self._handle(name, method, ident, body, query)
+            if method in ("POST", "PUT", "DELETE") and self.state_path is not None:
+                try:
+                    store.save(self.state_path)
+                except StateFileError as exc:
+                    return 500, {"error": f"The emulator could not save its state: {exc}"}
+        return status, payload
+
+    @staticmethod
+    def _parse_json(raw: bytes) -> dict[str, Any]:
+        if not raw.strip():
+            return {}
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise res.HttpFailure(400, {"error": "The request contains invalid JSON."}) from None
+        if not isinstance(body, dict):
+            raise res.HttpFailure(400, {"error": "The request body must be a JSON object."})
+        return body
+
+    def _handle(self, name: str, method: str, ident: str | None, body: dict[str, Any],
+                query: dict[str, list[str]]) -> tuple[int, Any]:
+        store = self.store
+        if name == "me":
+            return 200, res.render_me(store)
+        if name == "organization":
+            if ident != store.organization_id:
+                raise res.not_found()
+            return 200, {"id": store.organization_id, "name": store.organization_name}
+        if name == "roles":
+            if method == "POST":
+                return 201, res.create_role(store, body)
+            skip = _int_param(query, "_skip", 0, 0, None)
+            limit = _int_param(query, "_limit", 100, 0, _MAX_LIMIT)
+            roles = list(store.roles.values())
+            page = roles[skip:skip + limit]
+            return 200, {"data": [res.render_role(store, r) for r in page],
+                         "has_more": skip + limit < len(roles)}
+        if name == "role":
+            role = store.roles.get(ident or "")
+            if role is None:
+                raise res.not_found()
+            return 200, res.render_role(store, role)
+        if name == "types":
+            if method == "POST":
+                return 201, res.create_type(store, body)
+            return 200, {"data": [res.render_type(store, t) for t in store.types.values()]}
+        if name == "type":
+            assert ident is not None
+            if method == "GET":
+                return 200, res.render_type(store, res.get_type(store, ident))
+            if method == "PUT":
+                return 200, res.update_type(store, ident, body)
+            res.delete_type(store, ident)
+            return 204, None
+        if name == "fields":
+            if method == "POST":
+                return 201, res.create_field(store, body)
+            return 200, {"data": [res.render_field(store, f) for f in store.fields.values()],
+                         "has_more": False}
+        if name == "field":
+            assert ident is not None
+            if method == "GET":
+                return 200, res.render_field(store, res.get_field(store, ident))
+            if method == "PUT":
+                return 200, res.update_field(store, ident, body)
+            res.delete_field(store, ident)
+            return 204, None
+        assert name == "schema" and ident is not None
+        if method == "PUT":
+            return 200, res.put_schema(store, ident, body)
+        return 200, res.render_schema(store, res.get_type(store, ident))
