@@ -1,58 +1,37 @@
-"""The command line: parses flags, wires the pieces, and alone maps errors to exit codes."""
+"""The command line: parses flags, wires the steps in flow.py, and alone maps errors to exit codes."""
 
 from __future__ import annotations
 
-import base64
+import functools
 import json
 import os
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from schemasync import __version__
+from schemasync.config import DEFAULT_API_URL, Target, load_config, resolve_target
 from schemasync.errors import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_OK,
-    EXIT_PARTIAL,
     EXIT_SIGINT,
-    EXIT_SIGTERM,
     EXIT_USAGE,
-    Aborted,
-    ApplyFailed,
-    ConfigError,
-    Interrupted,
-    PlanFileError,
     ProblemsError,
     SchemaSyncError,
-    StalePlanError,
     UsageError,
 )
+from schemasync.flow import redact
 
-if TYPE_CHECKING:  # heavy modules load only in the commands that need them
-    from schemasync.client import CloseClient
-    from schemasync.live import LiveOrg
+if TYPE_CHECKING:
     from schemasync.plan import Plan
 
-DEFAULT_API_URL = "https://api.close.com/api/v1"
-_SECRETS: set[str] = set()
 
-
-def redact(text: str) -> str:
-    """Remove every known secret (and its Basic-auth encoding) from text."""
-    for secret in _SECRETS:
-        for form in (secret, base64.b64encode(f"{secret}:".encode()).decode(),
-                     base64.b64encode(f"Bearer {secret}".encode()).decode()):
-            text = text.replace(form, "***")
-    return text
-
-
-def err(message: str = "", **kw: Any) -> None:
-    click.echo(redact(message), err=True, **kw)
+def err(message: str = "") -> None:
+    click.echo(redact(message), err=True)
 
 
 def _color(stream: Any, no_color: bool = False) -> bool:
@@ -89,9 +68,6 @@ def _run(invoke: Callable[[], Any]) -> int:
             err(str(p))
         err(f"Error: {e.summary}")
         return e.exit_code
-    except (ApplyFailed, Interrupted) as e:
-        err(f"Error: {e}")
-        return e.exit_code
     except SchemaSyncError as e:
         err(f"Error: {e}")
         return e.exit_code
@@ -102,7 +78,7 @@ def _run(invoke: Callable[[], Any]) -> int:
         if os.environ.get("SCHEMASYNC_DEBUG"):
             import traceback
 
-            err(redact(traceback.format_exc()))
+            err(traceback.format_exc())
         err(f"Error: internal error ({type(e).__name__}: {e}). This is a bug in schemasync; "
             "set SCHEMASYNC_DEBUG=1 to see the traceback and please report it.")
         return EXIT_ERROR
@@ -118,50 +94,36 @@ def main(argv: list[str] | None = None) -> None:
 def cli() -> None:
     """Keep a Close org's custom object types and fields in git.
 
-    validate a manifest offline, plan it against a live org, apply the plan, export an org.
-    Exit codes: 0 ok, 1 error, 2 changes (plan --detailed-exitcode), 3 apply stopped
-    partway, 64 usage error.
+    validate a manifest offline, plan it against a live org, apply the plan, export an org,
+    promote one org's schema to another. Exit codes: 0 ok, 1 error, 2 changes (plan
+    --detailed-exitcode), 3 apply stopped partway, 64 usage error.
     """
 
 
+def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--config", "config_path", metavar="FILE",
+                        help="Environments file (default: ./schemasync.yaml if present).")(f)
+
+
 def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--api-url", envvar="CLOSE_API_URL", default=DEFAULT_API_URL,
-                     show_default=True, help="Close API base URL (env CLOSE_API_URL).")(f)
-    f = click.option("--api-key", envvar="CLOSE_API_KEY", default=None,
-                     help="Close API key (env CLOSE_API_KEY; never printed).")(f)
-    return f
+    """--api-key/--api-url/--env/--config, resolved into one `target` argument."""
 
+    @functools.wraps(f)
+    def wrapper(*args: Any, api_key: str | None, api_url: str | None, env_name: str | None,
+                config_path: str | None, **kwargs: Any) -> Any:
+        target = resolve_target(env_name=env_name, config=load_config(config_path),
+                                flag_url=api_url, flag_key=api_key)
+        return f(*args, target=target, **kwargs)
 
-def _connect(api_key: str | None, api_url: str) -> CloseClient:
-    if not api_key:
-        raise ConfigError("no API key: set CLOSE_API_KEY (or pass --api-key)")
-    _SECRETS.add(api_key)
-    from schemasync.client import CloseClient
-
-    return CloseClient(api_key, base_url=api_url.rstrip("/"), on_event=lambda m: err(m))
-
-
-def _read_live(client: CloseClient) -> LiveOrg:
-    from schemasync.live import parse_live
-
-    return parse_live(client.read_schema())
-
-
-def _load(manifest: str, *, offline: bool = False) -> Any:
-    from schemasync.manifest import load_manifest
-
-    return load_manifest(manifest, allow_external_references=not offline)
-
-
-@cli.command()
-@click.argument("manifest")
-def validate(manifest: str) -> int:
-    """Check MANIFEST (a file or directory) offline; every problem at once, as FILE:LINE:COL."""
-    m = _load(manifest, offline=True)
-    n_fields = sum(len(t.fields) for t in m.types)
-    err(f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
-        f"in {len(m.sources)} file(s).")
-    return EXIT_OK
+    wrapper = config_option(wrapper)
+    wrapper = click.option("--env", "env_name", envvar="SCHEMASYNC_ENV", metavar="NAME",
+                           help="Environment from the config file (env SCHEMASYNC_ENV).")(wrapper)
+    wrapper = click.option("--api-url", metavar="URL",
+                           help=f"Close API base URL (env CLOSE_API_URL; default "
+                           f"{DEFAULT_API_URL}).")(wrapper)
+    wrapper = click.option("--api-key", metavar="KEY",
+                           help="Close API key (env CLOSE_API_KEY; never printed).")(wrapper)
+    return wrapper
 
 
 def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -173,12 +135,24 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _make_plan(manifest: str, client: CloseClient, prune: bool, allow_replace: bool) -> Plan:
-    from schemasync.diff import compute_plan
+def _print_plan(p: Plan, no_color: bool = False) -> None:
+    from schemasync.render import render_text
 
-    m = _load(manifest)
-    live = _read_live(client)
-    return compute_plan(m, live, prune=prune, allow_replace=allow_replace)
+    color = _color(sys.stdout, no_color)
+    click.echo(render_text(p, color=color), nl=False, color=color)
+
+
+@cli.command()
+@click.argument("manifest")
+def validate(manifest: str) -> int:
+    """Check MANIFEST (a file or directory) offline; every problem at once, as FILE:LINE:COL."""
+    from schemasync import flow
+
+    m = flow.load(manifest, offline=True)
+    n_fields = sum(len(t.fields) for t in m.types)
+    err(f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
+        f"in {len(m.sources)} file(s).")
+    return EXIT_OK
 
 
 @cli.command()
@@ -191,95 +165,25 @@ def _make_plan(manifest: str, client: CloseClient, prune: bool, allow_replace: b
 @plan_options
 @connection_options
 def plan(manifest: str, as_json: bool, out_file: str | None, detailed_exitcode: bool,
-         no_color: bool, prune: bool, allow_replace: bool, api_key: str | None,
-         api_url: str) -> int:
+         no_color: bool, prune: bool, allow_replace: bool, target: Target) -> int:
     """Show what apply would change in the org to match MANIFEST."""
-    from schemasync.render import render_json, render_text
+    from schemasync import flow
+    from schemasync.render import render_json
 
-    _load(manifest)  # a bad manifest fails before any request
-    with _connect(api_key, api_url) as client:
-        err(f"Reading the org at {api_url} ...")
-        p = _make_plan(manifest, client, prune, allow_replace)
+    m = flow.load(manifest)  # a bad manifest fails before any request
+    with flow.connect(target, err) as client:
+        err(f"Reading the org at {target.label} ...")
+        p = flow.make_plan(m, flow.read_live(client), target, prune=prune,
+                           allow_replace=allow_replace)
     doc = render_json(p)
     if out_file:
-        _write_file(out_file, doc)
+        flow.write_file(out_file, doc)
         err(f"Saved the plan to {out_file}; apply it with: schemasync apply --plan {out_file}")
     if as_json:
         click.echo(doc, nl=False)
     else:
-        color = _color(sys.stdout, no_color)
-        click.echo(render_text(p, color=color), nl=False, color=color)
-    if detailed_exitcode and p.has_changes:
-        return EXIT_CHANGES
-    return EXIT_OK
-
-
-def _write_file(path: str, text: str) -> None:
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise SchemaSyncError(f"cannot write {path}: {e.strerror or e}") from None
-
-
-def _read_plan_file(path: str) -> Plan:
-    from schemasync.plan import Plan
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except OSError as e:
-        raise PlanFileError(f"cannot read plan {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise PlanFileError(f"{path} is not a schemasync plan (invalid JSON: {e})") from None
-    return Plan.from_dict(doc)
-
-
-@contextmanager
-def _signals_stop() -> Iterator[Callable[[], int | None]]:
-    """First SIGINT/SIGTERM: finish the request in flight, then stop; a second one aborts."""
-    caught: list[int] = []
-
-    def handler(signum: int, _frame: Any) -> None:
-        if caught:
-            raise KeyboardInterrupt
-        caught.append(signum)
-        err("\nStopping after the request in flight (press Ctrl-C again to abandon it) ...")
-
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        for s in old:
-            signal.signal(s, handler)
-    except ValueError:  # not the main thread (tests): run without handlers
-        old = {}
-    try:
-        yield lambda: caught[0] if caught else None
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-
-
-def _execute(p: Plan, client: CloseClient) -> int:
-    from schemasync.apply import apply_plan
-
-    with _signals_stop() as caught:
-        try:
-            report = apply_plan(p, client, progress=err, should_stop=lambda: caught() is not None)
-        except KeyboardInterrupt:
-            raise Interrupted("apply abandoned during a request; run `schemasync plan` to see "
-                              "what remains", EXIT_SIGINT) from None
-    err(report.render())
-    if report.stopped_by:
-        code = EXIT_SIGTERM if caught() == signal.SIGTERM else EXIT_SIGINT
-        raise Interrupted("apply was interrupted; run `schemasync plan` to see what remains",
-                          code, report)
-    if report.failed:
-        if report.done:
-            raise ApplyFailed("apply stopped partway (see above)", report)
-        raise SchemaSyncError("apply failed before changing anything (see above)")
-    return EXIT_OK
+        _print_plan(p, no_color)
+    return EXIT_CHANGES if detailed_exitcode and p.has_changes else EXIT_OK
 
 
 @cli.command()
@@ -290,9 +194,9 @@ def _execute(p: Plan, client: CloseClient) -> int:
 @plan_options
 @connection_options
 def apply(manifest: str | None, plan_file: str | None, auto_approve: bool, prune: bool,
-          allow_replace: bool, api_key: str | None, api_url: str) -> int:
+          allow_replace: bool, target: Target) -> int:
     """Make the org match MANIFEST (asks first), or apply a saved --plan."""
-    from schemasync.render import render_text
+    from schemasync import flow
 
     if bool(manifest) == bool(plan_file):
         raise UsageError("give either MANIFEST or --plan PLAN (not both, not neither)")
@@ -300,73 +204,142 @@ def apply(manifest: str | None, plan_file: str | None, auto_approve: bool, prune
         raise UsageError("--prune and --allow-replace belong to the plan: pass them to "
                          "`schemasync plan` instead")
     if plan_file:
-        saved = _read_plan_file(plan_file)
-        with _connect(api_key, api_url) as client:
-            err(f"Checking the org at {api_url} against {plan_file} ...")
-            live = _read_live(client)
-            if live.fingerprint() != saved.fingerprint:
-                raise StalePlanError("the org changed since this plan was made: run plan again "
-                                     "(nothing was applied)")
+        saved = flow.read_plan_file(plan_file)
+        with flow.connect(target, err) as client:
+            err(f"Checking the org at {target.label} against {plan_file} ...")
+            flow.check_fresh(saved, flow.read_live(client))
+            flow.check_protected(saved, target)
             if not saved.has_changes:
                 err("The plan has no changes; nothing to apply.")
                 return EXIT_OK
-            err(f"Applying {len(saved.operations)} operation(s) to {api_url} ...")
-            return _execute(saved, client)
+            err(f"Applying {len(saved.operations)} operation(s) to "
+                f"{flow.org_label(client, target)} ...")
+            flow.execute(saved, client, err)
+        return EXIT_OK
     assert manifest is not None
-    _load(manifest)
-    with _connect(api_key, api_url) as client:
-        err(f"Reading the org at {api_url} ...")
-        p = _make_plan(manifest, client, prune, allow_replace)
-        color = _color(sys.stdout)
-        click.echo(render_text(p, color=color), nl=False, color=color)
+    m = flow.load(manifest)
+    with flow.connect(target, err) as client:
+        err(f"Reading the org at {target.label} ...")
+        p = flow.make_plan(m, flow.read_live(client), target, prune=prune,
+                           allow_replace=allow_replace)
+        _print_plan(p)
         if not p.has_changes:
             return EXIT_OK
-        _confirm(auto_approve, len(p.operations), api_url)
-        return _execute(p, client)
-
-
-def _confirm(auto_approve: bool, n: int, target: str) -> None:
-    if auto_approve:
-        return
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise Aborted("refusing to apply without confirmation: there is no terminal to ask on. "
-                      "Pass --auto-approve, or save the plan with `plan --out` and run "
-                      "`apply --plan` (nothing was changed)")
-    if not click.confirm(f"Apply these {n} operation(s) to {target}?", err=True, default=False):
-        raise Aborted("apply cancelled; nothing was changed")
+        where = flow.org_label(client, target)
+        err(f"Target: {where}")
+        flow.confirm(auto_approve, len(p.operations), where)
+        flow.execute(p, client, err)
+    return EXIT_OK
 
 
 @cli.command()
 @click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE, not stdout.")
 @connection_options
-def export(output: str | None, api_key: str | None, api_url: str) -> int:
+def export(output: str | None, target: Target) -> int:
     """Write the live org's types and fields as a manifest (YAML)."""
-    from schemasync.export import dump_yaml, export_manifest
+    from schemasync import flow
 
-    with _connect(api_key, api_url) as client:
-        err(f"Reading the org at {api_url} ...")
-        live = _read_live(client)
-    text = dump_yaml(export_manifest(live), _modeline(output))
+    with flow.connect(target, err) as client:
+        err(f"Reading the org at {target.label} ...")
+        live = flow.read_live(client)
+    text = flow.export_text(live, output)
     if output:
-        _write_file(output, text)
+        flow.write_file(output, text)
         err(f"Wrote {len(live.types)} type(s) to {output}.")
     else:
         click.echo(text, nl=False)
     return EXIT_OK
 
 
-def _modeline(output: str | None) -> str | None:
-    """A relative `$schema` path to schemas/manifest.schema.json when the project has one."""
-    start = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
-    d = start
-    while True:
-        candidate = os.path.join(d, "schemas", "manifest.schema.json")
-        if os.path.isfile(candidate):
-            return os.path.relpath(candidate, start).replace(os.sep, "/")
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+def _two_envs(config_path: str | None, source: str, dest: str) -> tuple[Target, Target]:
+    config = load_config(config_path)
+    if source == dest:
+        raise UsageError("--from and --to name the same environment")
+    return (resolve_target(env_name=source, config=config, flag_url=None, flag_key=None),
+            resolve_target(env_name=dest, config=config, flag_url=None, flag_key=None))
+
+
+def _source_manifest(source: Target, tmpdir: str) -> Any:
+    """The live schema of `source`, written and loaded exactly as `export` + `plan` would."""
+    from schemasync import flow
+
+    with flow.connect(source, err) as client:
+        err(f"Reading the source org at {source.label} ...")
+        text = flow.export_text(flow.read_live(client), None)
+    path = os.path.join(tmpdir, f"{source.env.name if source.env else 'source'}.yaml")
+    flow.write_file(path, text)
+    return flow.load(path)
+
+
+@cli.command()
+@click.option("--from", "source_env", required=True, metavar="ENV", help="Source environment.")
+@click.option("--to", "dest_env", required=True, metavar="ENV", help="Destination environment.")
+@click.option("--apply", "do_apply", is_flag=True, help="Apply the plan to the destination.")
+@click.option("--auto-approve", is_flag=True, help="With --apply: do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON on stdout.")
+@click.option("--out", "out_file", metavar="PLAN", help="Save the plan to apply later.")
+@plan_options
+@config_option
+def promote(source_env: str, dest_env: str, do_apply: bool, auto_approve: bool, as_json: bool,
+            out_file: str | None, prune: bool, allow_replace: bool,
+            config_path: str | None) -> int:
+    """Make the live schema of environment --from the desired state of --to.
+
+    Equivalent to `export --env FROM` then `plan`/`apply --env TO`: references and custom
+    roles are matched by name, so ids may differ between the orgs.
+    """
+    from schemasync import flow
+    from schemasync.render import render_json
+
+    source, dest = _two_envs(config_path, source_env, dest_env)
+    with tempfile.TemporaryDirectory(prefix="schemasync-") as tmpdir:
+        desired = _source_manifest(source, tmpdir)
+    with flow.connect(dest, err) as client:
+        err(f"Planning {source.label} -> {dest.label} ...")
+        p = flow.make_plan(desired, flow.read_live(client), dest, prune=prune,
+                           allow_replace=allow_replace)
+        if out_file:
+            flow.write_file(out_file, render_json(p))
+            err(f"Saved the plan to {out_file}; apply it with: schemasync apply --env "
+                f"{dest_env} --plan {out_file}")
+        if as_json:
+            click.echo(render_json(p), nl=False)
+        else:
+            _print_plan(p)
+        if not do_apply or not p.has_changes:
+            return EXIT_OK
+        where = flow.org_label(client, dest)
+        err(f"Target: {where}")
+        flow.confirm(auto_approve, len(p.operations), where)
+        flow.execute(p, client, err)
+    return EXIT_OK
+
+
+@cli.command("diff")
+@click.option("--from", "source_env", required=True, metavar="ENV", help="Reference environment.")
+@click.option("--to", "dest_env", required=True, metavar="ENV", help="Environment to compare.")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as a JSON plan.")
+@config_option
+def diff_cmd(source_env: str, dest_env: str, as_json: bool, config_path: str | None) -> int:
+    """Compare two live orgs without changing either: exit 0 same, 2 different, 1 error.
+
+    Prints what would change in --to to match --from (extra objects in --to show as deletes).
+    """
+    from schemasync import flow
+    from schemasync.diff import compute_plan
+    from schemasync.render import render_json
+
+    source, dest = _two_envs(config_path, source_env, dest_env)
+    with tempfile.TemporaryDirectory(prefix="schemasync-") as tmpdir:
+        desired = _source_manifest(source, tmpdir)
+    with flow.connect(dest, err) as client:
+        err(f"Comparing {dest.label} with {source.label} ...")
+        p = compute_plan(desired, flow.read_live(client), prune=True, allow_replace=True)
+    if as_json:
+        click.echo(render_json(p), nl=False)
+    else:
+        _print_plan(p)
+    return EXIT_CHANGES if p.has_changes else EXIT_OK
 
 
 @cli.command()
@@ -398,6 +371,3 @@ def emulator(port: int, state: str | None, emulator_key: str | None,
             raise UsageError(f"--rate-limit: {e}") from None
     run_emulator(port, state, emulator_key, rate_limit)
     return EXIT_OK
-
-
-__all__ = ["cli", "main", "redact", "EXIT_PARTIAL"]

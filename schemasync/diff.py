@@ -428,18 +428,25 @@ def _plan_type_deletes(pruned: list[LiveType], live: LiveOrg, st: _Stages) -> No
                    f"{n} field{'' if n == 1 else 's'}"))
 
 
-def _check_protected(ops: Sequence[Operation], ctx: _Ctx) -> None:
-    if not ctx.protect:
-        return
+def protected_hits(ops: Sequence[Operation], protect: Iterable[str]) -> list[tuple[Operation, str]]:
+    """Destructive operations on protected objects: `Type` protects the type and its fields."""
+    wanted = set(protect)
+    hits = []
     for op in ops:
         if not op.destructive:
             continue
-        type_part = op.address.split(".", 1)[0]
-        hit = op.address if op.address in ctx.protect else (
-            type_part if type_part in ctx.protect else None)
+        candidates = [op.address, op.address.split(".", 1)[0]]
+        if op.kind == TYPE_KIND:  # deleting a type deletes its fields too
+            candidates += sorted(p for p in wanted if p.startswith(op.address + "."))
+        hit = next((c for c in candidates if c in wanted), None)
         if hit:
-            spec = ctx.manifest.type_named(type_part)
-            verb = "replace" if op.action == "replace" else "delete"
-            ctx.problems.append(_problem(spec.pos if spec else None, op.address,
-                f"the plan would {verb} {op.address}, which this environment protects "
-                f"({hit!r} is in its protect list); nothing will be applied"))
+            hits.append((op, hit))
+    return hits
+
+
+def _check_protected(ops: Sequence[Operation], ctx: _Ctx) -> None:
+    for op, hit in protected_hits(ops, ctx.protect):
+        spec = ctx.manifest.type_named(op.address.split(".", 1)[0])
+        ctx.problems.append(_problem(spec.pos if spec else None, op.address,
+            f"the plan would {op.action} {op.address}, which this environment protects "
+            f"({hit!r} is in its protect list); nothing will be applied"))

@@ -1,0 +1,188 @@
+"""Environments from schemasync.yaml: where each org is, which variable holds its key, defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemasync.errors import ConfigError
+
+CONFIG_FILE = "schemasync.yaml"
+DEFAULT_API_URL = "https://api.close.com/api/v1"
+ENV_KEYS = {"api_url", "api_key_env", "prune", "allow_replace", "protect", "description"}
+# Keys that would hold a secret: refused outright, so nobody commits one by mistake.
+SECRET_KEYS = {"api_key", "key", "token", "bearer_token", "oauth_token", "secret", "password"}
+
+EXAMPLE = """\
+version: 1
+environments:
+  staging:
+    api_url: https://api.close.com/api/v1
+    api_key_env: STAGING_CLOSE_API_KEY
+  production:
+    api_url: https://api.close.com/api/v1
+    api_key_env: PRODUCTION_CLOSE_API_KEY
+    protect: [Account, Account.Status]
+"""
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    api_url: str = DEFAULT_API_URL
+    api_key_env: str = "CLOSE_API_KEY"
+    prune: bool = False
+    allow_replace: bool = False
+    protect: tuple[str, ...] = ()
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    environments: dict[str, Environment] = field(default_factory=dict)
+
+    def environment(self, name: str) -> Environment:
+        if name not in self.environments:
+            known = ", ".join(sorted(self.environments)) or "none"
+            raise ConfigError(f"{self.path}: no environment named {name!r} (environments: {known})")
+        return self.environments[name]
+
+
+def _fail(path: str, where: str, message: str) -> ConfigError:
+    return ConfigError(f"{path}: {where}: {message}" if where else f"{path}: {message}")
+
+
+def _bool(path: str, where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(path, where, "expected true or false")
+    return value
+
+
+def _env(path: str, name: str, data: Any) -> Environment:
+    where = f"environments.{name}"
+    if not isinstance(data, dict):
+        raise _fail(path, where, "expected a mapping of settings")
+    secrets = sorted(k for k in data if str(k).lower() in SECRET_KEYS)
+    if secrets:
+        raise _fail(path, f"{where}.{secrets[0]}",
+                    "API keys never live in the config file (it is committed to git): put the "
+                    "key in an environment variable and name that variable with api_key_env")
+    unknown = sorted(str(k) for k in data if k not in ENV_KEYS)
+    if unknown:
+        raise _fail(path, f"{where}.{unknown[0]}",
+                    f"unknown setting (allowed: {', '.join(sorted(ENV_KEYS))})")
+    for key in ("api_url", "api_key_env", "description"):
+        if key in data and not (isinstance(data[key], str) and data[key].strip()):
+            raise _fail(path, f"{where}.{key}", "expected a non-empty string")
+    protect = data.get("protect", [])
+    if not (isinstance(protect, list) and all(isinstance(p, str) and p for p in protect)):
+        raise _fail(path, f"{where}.protect", "expected a list of `Type` or `Type.Field` names")
+    api_key_env = data.get("api_key_env", "CLOSE_API_KEY")
+    if not api_key_env.replace("_", "").isalnum():
+        raise _fail(path, f"{where}.api_key_env",
+                    "expected the NAME of an environment variable (like PROD_CLOSE_API_KEY), "
+                    "not a key")
+    return Environment(
+        name=name,
+        api_url=data.get("api_url", DEFAULT_API_URL).rstrip("/"),
+        api_key_env=api_key_env,
+        prune=_bool(path, f"{where}.prune", data.get("prune", False)),
+        allow_replace=_bool(path, f"{where}.allow_replace", data.get("allow_replace", False)),
+        protect=tuple(protect),
+        description=data.get("description"),
+    )
+
+
+def parse_config(text: str, path: str) -> Config:
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
+    if not isinstance(data, dict):
+        raise _fail(path, "", f"expected a mapping with `environments:`; for example:\n{EXAMPLE}")
+    unknown = sorted(str(k) for k in data if k not in ("version", "environments"))
+    if unknown:
+        raise _fail(path, unknown[0], "unknown key (allowed: version, environments)")
+    if data.get("version", 1) != 1:
+        raise _fail(path, "version", "only version 1 is supported")
+    envs = data.get("environments") or {}
+    if not isinstance(envs, dict):
+        raise _fail(path, "environments", "expected a mapping of environment names")
+    return Config(path, {str(n): _env(path, str(n), d) for n, d in envs.items()})
+
+
+def load_config(path: str | None) -> Config | None:
+    """The config at `path`, or ./schemasync.yaml when it exists, or None."""
+    explicit = path is not None
+    path = path or CONFIG_FILE
+    if not explicit and not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as e:
+        raise ConfigError(f"cannot read config {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file") from None
+    return parse_config(text, path)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a command talks to, resolved from flags, the environment and the config."""
+
+    api_url: str
+    api_key: str | None
+    env: Environment | None = None
+    key_source: str = "CLOSE_API_KEY"
+
+    @property
+    def label(self) -> str:
+        return f"environment {self.env.name!r} ({self.api_url})" if self.env else self.api_url
+
+    @property
+    def prune(self) -> bool:
+        return bool(self.env and self.env.prune)
+
+    @property
+    def allow_replace(self) -> bool:
+        return bool(self.env and self.env.allow_replace)
+
+    @property
+    def protect(self) -> tuple[str, ...]:
+        return self.env.protect if self.env else ()
+
+
+def resolve_target(
+    *,
+    env_name: str | None,
+    config: Config | None,
+    flag_url: str | None,
+    flag_key: str | None,
+    environ: dict[str, str] | os._Environ[str] = os.environ,
+) -> Target:
+    """Flags win; then the selected environment; then CLOSE_API_URL / CLOSE_API_KEY.
+
+    With an environment selected, CLOSE_API_URL is ignored: a URL left in the shell from
+    another session must never redirect `--env production`.
+    """
+    if env_name:
+        if config is None:
+            raise ConfigError(f"--env {env_name}: no config file ({CONFIG_FILE} in this "
+                              "directory, or --config FILE)")
+        env = config.environment(env_name)
+        key = flag_key or environ.get(env.api_key_env) or None
+        if not key:
+            raise ConfigError(f"environment {env.name!r} reads its API key from "
+                              f"${env.api_key_env}, which is not set")
+        return Target(flag_url or env.api_url, key, env, env.api_key_env)
+    return Target(
+        (flag_url or environ.get("CLOSE_API_URL") or DEFAULT_API_URL).rstrip("/"),
+        flag_key or environ.get("CLOSE_API_KEY") or None,
+    )

@@ -1,0 +1,215 @@
+"""The steps commands share: connect, read the org, plan, confirm, apply, and report."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from schemasync.config import Target
+from schemasync.errors import (
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
+    Aborted,
+    ApiError,
+    ApplyFailed,
+    AuthError,
+    ConfigError,
+    Interrupted,
+    PlanError,
+    PlanFileError,
+    Problem,
+    SchemaSyncError,
+    StalePlanError,
+)
+
+if TYPE_CHECKING:  # heavy modules load only in the commands that need them
+    from schemasync.apply import ApplyReport
+    from schemasync.client import CloseClient
+    from schemasync.live import LiveOrg
+    from schemasync.model import Manifest
+    from schemasync.plan import Plan
+
+_SECRETS: set[str] = set()
+Say = Callable[[str], None]
+
+
+def redact(text: str) -> str:
+    """Remove every known secret (and its Basic/Bearer encodings) from text."""
+    for secret in _SECRETS:
+        for form in (secret, base64.b64encode(f"{secret}:".encode()).decode()):
+            text = text.replace(form, "***")
+    return text
+
+
+def connect(target: Target, say: Say) -> CloseClient:
+    if not target.api_key:
+        raise ConfigError("no API key: set CLOSE_API_KEY (or pass --api-key, or select an "
+                          "environment with --env)")
+    _SECRETS.add(target.api_key)
+    from schemasync.client import CloseClient
+
+    return CloseClient(target.api_key, base_url=target.api_url, on_event=say)
+
+
+def org_label(client: CloseClient, target: Target) -> str:
+    """`environment 'prod' (URL), org 'Acme' (orga_…)`: said before anything is written."""
+    try:
+        me = client.me()
+        orgs = me.get("organizations") if isinstance(me, dict) else None
+        org = orgs[0] if isinstance(orgs, list) and orgs and isinstance(orgs[0], dict) else {}
+        name = f"org {org.get('name')!r} ({org.get('id')})" if org else "org unknown"
+    except AuthError:
+        raise
+    except ApiError as e:
+        name = f"org unknown (GET /me/ failed: {e.status or 'no response'})"
+    return f"{target.label}, {name}"
+
+
+def load(manifest: str, *, offline: bool = False) -> Manifest:
+    from schemasync.manifest import load_manifest
+
+    return load_manifest(manifest, allow_external_references=not offline)
+
+
+def read_live(client: CloseClient) -> LiveOrg:
+    from schemasync.live import parse_live
+
+    return parse_live(client.read_schema())
+
+
+def make_plan(manifest: Manifest, live: LiveOrg, target: Target, *, prune: bool,
+              allow_replace: bool) -> Plan:
+    """Plan with the flags, or the environment's defaults where a flag was not given."""
+    from schemasync.diff import compute_plan
+
+    return compute_plan(manifest, live, prune=prune or target.prune,
+                        allow_replace=allow_replace or target.allow_replace,
+                        protect=target.protect)
+
+
+def check_protected(plan: Plan, target: Target) -> None:
+    """A saved plan is checked against the protect list of the environment it is applied to."""
+    from schemasync.diff import protected_hits
+
+    hits = protected_hits(plan.operations, target.protect)
+    if hits:
+        raise PlanError([Problem("<plan>", 0, 0, op.address,
+                                 f"the plan would {op.action} {op.address}, which "
+                                 f"{target.label} protects ({hit!r}); nothing was applied")
+                         for op, hit in hits])
+
+
+def confirm(auto_approve: bool, n: int, where: str) -> None:
+    if auto_approve:
+        return
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise Aborted("refusing to apply without confirmation: there is no terminal to ask on. "
+                      "Pass --auto-approve, or save the plan with `plan --out` and run "
+                      "`apply --plan` (nothing was changed)")
+    import click
+
+    if not click.confirm(f"Apply these {n} operation(s) to {where}?", err=True, default=False):
+        raise Aborted("apply cancelled; nothing was changed")
+
+
+@contextmanager
+def _signals_stop(say: Say) -> Iterator[Callable[[], int | None]]:
+    """First SIGINT/SIGTERM: finish the request in flight, then stop; a second one abandons."""
+    caught: list[int] = []
+
+    def handler(signum: int, _frame: Any) -> None:
+        if caught:
+            raise KeyboardInterrupt
+        caught.append(signum)
+        say("\nStopping after the request in flight (press Ctrl-C again to abandon it) ...")
+
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for s in old:
+            signal.signal(s, handler)
+    except ValueError:  # not the main thread (tests): run without handlers
+        old = {}
+    try:
+        yield lambda: caught[0] if caught else None
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def execute(plan: Plan, client: CloseClient, say: Say) -> ApplyReport:
+    """Apply the plan; raise with the contract's exit code unless every operation succeeded."""
+    from schemasync.apply import apply_plan
+
+    with _signals_stop(say) as caught:
+        try:
+            report = apply_plan(plan, client, progress=say,
+                                should_stop=lambda: caught() is not None)
+        except KeyboardInterrupt:
+            raise Interrupted("apply abandoned during a request; run `schemasync plan` to see "
+                              "what remains", EXIT_SIGINT) from None
+    say(report.render())
+    if report.stopped_by:
+        code = EXIT_SIGTERM if caught() == signal.SIGTERM else EXIT_SIGINT
+        raise Interrupted("apply was interrupted; run `schemasync plan` to see what remains",
+                          code, report)
+    if report.failed:
+        if report.done:
+            raise ApplyFailed("apply stopped partway (see above)", report)
+        raise SchemaSyncError("apply failed before changing anything (see above)")
+    return report
+
+
+def check_fresh(plan: Plan, live: LiveOrg) -> None:
+    if live.fingerprint() != plan.fingerprint:
+        raise StalePlanError("the org changed since this plan was made: run plan again "
+                             "(nothing was applied)")
+
+
+def write_file(path: str, text: str) -> None:
+    """Write atomically, so an interrupted write never leaves half a plan or manifest."""
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise SchemaSyncError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def read_plan_file(path: str) -> Plan:
+    from schemasync.plan import Plan
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except OSError as e:
+        raise PlanFileError(f"cannot read plan {path}: {e.strerror or e}") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise PlanFileError(f"{path} is not a schemasync plan (invalid JSON: {e})") from None
+    return Plan.from_dict(doc)
+
+
+def modeline(output: str | None) -> str | None:
+    """A relative `$schema` path to schemas/manifest.schema.json when the project has one."""
+    start = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+    d = start
+    while True:
+        candidate = os.path.join(d, "schemas", "manifest.schema.json")
+        if os.path.isfile(candidate):
+            return os.path.relpath(candidate, start).replace(os.sep, "/")
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def export_text(live: LiveOrg, output: str | None) -> str:
+    from schemasync.export import dump_yaml, export_manifest
+
+    return dump_yaml(export_manifest(live), modeline(output))
