@@ -1,4 +1,4 @@
-"""The command line: parses flags, wires the steps in flow.py, and alone maps errors to exit codes."""
+"""The command line: parses flags, wires the steps in flow.py, alone maps errors to exit codes."""
 
 from __future__ import annotations
 
