@@ -1,0 +1,300 @@
+"""Reading manifests: YAML files in, a validated `Manifest` out, or every problem at once.
+
+Files are read by yamlpos (every value located, YAML 1.2 core types); structural rules come
+from `schemas/manifest.schema.json`, checked with jsonschema; the rules that relate values to
+each other (duplicate names, choices and references only where they belong, multi-values,
+`renamed_from` conflicts) are in manifest_rules. Any input, however broken, ends in a
+`Manifest` or a `ManifestError`; past MAX_PROBLEMS problems the list is cut short.
+
+Problem paths name objects the way plan addresses do: a type by its name, a field by its type
+and field name, then the attribute and list indexes:
+
+    Account                     the type named Account
+    Account.name_plural         one of its attributes
+    Account.Status.choices[2]   a field's attribute, and an entry of it
+    custom_object_types[3]      a type (or `Account.fields[0]` a field) with no usable name
+
+Strings stay strings: where the schema expects a string, an unquoted scalar that YAML would
+read as a number or boolean (`on` is a string already, `1e3`, `007`, `true` are not) is taken
+as written.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from schemasync.errors import ManifestError, Problem
+from schemasync.manifest_rules import (
+    MAX_PROBLEMS,
+    Checker,
+    Located,
+    child,
+    describe,
+    did_you_mean,
+    fields_of,
+    no_such_type,
+    types_of,
+)
+from schemasync.model import FieldSpec, Manifest, Pos, TypeSpec
+from schemasync.yamlpos import Node, read_yaml_file, to_plain
+
+MANIFEST_SCHEMA = "manifest.schema.json"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped with the package (`schemas/` in the source tree)."""
+    text = files("schemasync.schemas").joinpath(name).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(load_schema(MANIFEST_SCHEMA))
+
+
+def load_manifest(path: str, *, allow_external_references: bool = False) -> Manifest:
+    """Read a manifest file, or every `*.yaml`/`*.yml` file of a directory, merged.
+
+    Raises ManifestError with every problem found. A `references` naming a type the manifest
+    does not declare is a problem unless `allow_external_references` (plan resolves those
+    against the live organization; see `check_references`).
+    """
+    paths, problems = _manifest_files(path)
+    roots: list[Node] = []
+    for file in paths:
+        root, found = read_yaml_file(file, describe)
+        problems += found
+        if root is None:
+            if not found:
+                message = "the file is empty; a manifest starts with `version: 1`"
+                problems.append(Problem(file, 1, 1, "", message))
+            continue
+        _strings_stay_strings(root, _validator().schema)
+        problems += _structural_problems(root)
+        roots.append(root)
+    every_file_read = len(roots) == len(paths)
+    checker = Checker(check_references=every_file_read and not allow_external_references)
+    problems += checker.run(roots)
+    if problems:
+        problems = sorted(set(problems))
+        if len(problems) > MAX_PROBLEMS or checker.truncated:
+            shown = f"the first {MAX_PROBLEMS} are shown"
+            summary = f"more than {MAX_PROBLEMS} manifest problems found; {shown}"
+            raise ManifestError(problems[:MAX_PROBLEMS], summary)
+        raise ManifestError(problems)
+    return Manifest(tuple(_build_type(t) for t in types_of(roots)), tuple(paths))
+
+
+def check_references(manifest: Manifest, known_type_names: Iterable[str] = ()) -> list[Problem]:
+    """Problems for `references` naming neither a manifest type nor one of `known_type_names`.
+
+    Plan calls it with the live organization's type names after loading with
+    `allow_external_references=True`.
+    """
+    names = {t.name for t in manifest.types} | set(known_type_names)
+    problems = []
+    for t in manifest.types:
+        for f in t.fields:
+            if f.references is not None and f.references not in names:
+                pos = f.pos or Pos("", 0, 0)
+                message = no_such_type(f.references, names, "the manifest or the organization")
+                problems.append(
+                    Problem(pos.file, pos.line, pos.col, f"{t.name}.{f.name}.references", message)
+                )
+    return problems
+
+
+# -- reading files -------------------------------------------------------------------------
+
+
+def _manifest_files(path: str) -> tuple[list[str], list[Problem]]:
+    if not os.path.isdir(path):
+        return [path], []  # read_yaml_file reports a missing or unreadable path
+    try:
+        names = sorted(os.listdir(path))
+    except OSError as e:
+        return [], [Problem(path, 0, 0, "", f"cannot read the directory: {e.strerror or e}")]
+    # Hidden files are editor backups and lock files, not part of the manifest.
+    found = [
+        os.path.join(path, n)
+        for n in names
+        if n.endswith(YAML_SUFFIXES)
+        and not n.startswith(".")
+        and os.path.isfile(os.path.join(path, n))
+    ]
+    if not found:
+        return [], [Problem(path, 0, 0, "", "no *.yaml or *.yml files in this directory")]
+    return found, []
+
+
+# -- structure -----------------------------------------------------------------------------
+
+
+def _schema_types(schema: dict[str, Any]) -> set[str]:
+    kind = schema.get("type", ())
+    return {kind} if isinstance(kind, str) else set(kind)
+
+
+def _resolve_ref(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:  # only local refs ("#/$defs/name") occur in our schemas
+        target: Any = _validator().schema
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = target
+    return schema
+
+
+def _strings_stay_strings(node: Node, schema: dict[str, Any]) -> None:
+    """Where the schema expects a string, take unquoted numbers and booleans as written."""
+    schema = _resolve_ref(schema)
+    if node.is_map:
+        properties = schema.get("properties", {})
+        for key, sub in node.value.items():
+            if key in properties:
+                _strings_stay_strings(sub, properties[key])
+    elif node.is_seq:
+        if isinstance(schema.get("items"), dict):
+            for sub in node.value:
+                _strings_stay_strings(sub, schema["items"])
+    elif node.source is not None and node.value is not None and "string" in _schema_types(schema):
+        node.value, node.source = node.source, None
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "boolean": "a boolean (true/false)",
+    "integer": "an integer",
+    "number": "a number",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def _got(node: Node) -> str:
+    value = node.value
+    if node.is_map:
+        return "a mapping"
+    if node.is_seq:
+        return "a list"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "nothing" if node.source == "" else "null"
+    return node.source if node.source is not None else json.dumps(value)
+
+
+def _structural_problems(root: Node) -> list[Problem]:
+    problems = []
+    errors = list(itertools.islice(_validator().iter_errors(to_plain(root)), MAX_PROBLEMS + 1))
+    # A value of the wrong type also fails its const/enum/pattern: say only what matters.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
+        data_path = tuple(error.absolute_path)
+        if data_path in mistyped and error.validator != "type":
+            continue
+        node = root
+        for step in data_path:
+            node = child(node, step) or node
+        problems += _translate(error, root, node, data_path)
+    return problems
+
+
+def _translate(
+    error: ValidationError, root: Node, node: Node, data_path: tuple[Any, ...]
+) -> list[Problem]:
+    path = describe(root, data_path)
+    kind, expected = error.validator, error.validator_value
+    if kind == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        problems = []
+        for key, key_node in node.keys.items():
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or (
+                    " (merge keys are not supported)" if key == "<<" else ""
+                )
+                message = f'unknown key "{key}"{hint}; allowed: {", ".join(allowed)}'
+                problems.append(key_node.problem(describe(root, (*data_path, key)), message))
+        return problems
+    if kind == "required":
+        return [
+            node.problem(path, f'"{name}" is required')
+            for name in expected
+            if name not in node.value
+        ]
+    if kind == "type":
+        kinds = [expected] if isinstance(expected, str) else expected
+        words = " or ".join(_TYPE_WORDS[t] for t in kinds)
+        if not data_path:
+            words = "a mapping with `version: 1` and `custom_object_types`"
+        return [node.problem(path, f"expected {words}, got {_got(node)}")]
+    if kind == "enum":
+        hint = did_you_mean(node.value, expected)
+        options = ", ".join(map(str, expected))
+        return [node.problem(path, f"must be one of: {options}; got {_got(node)}{hint}")]
+    if kind == "const" and data_path == ("version",):
+        got = _got(node)
+        return [
+            node.problem(
+                path,
+                f"unsupported manifest version {got}; this schemasync reads version {expected}",
+            )
+        ]
+    if kind == "const":
+        return [node.problem(path, f"must be {json.dumps(expected)}, got {_got(node)}")]
+    if kind == "pattern" and expected == "\\S":
+        return [node.problem(path, "must not be empty or blank")]
+    return [node.problem(path, error.message)]
+
+
+# -- building the model --------------------------------------------------------------------
+
+
+def _pos(node: Node) -> Pos:
+    return Pos(node.file, node.line, node.col)
+
+
+def _value(obj: Node, key: str, default: Any = None) -> Any:
+    node = obj.value.get(key)
+    return default if node is None else to_plain(node)
+
+
+def _build_type(located: Located) -> TypeSpec:
+    t = located[0]
+    return TypeSpec(
+        name=_value(t, "name"),
+        name_plural=_value(t, "name_plural"),
+        description=_value(t, "description"),
+        api_create_only=_value(t, "api_create_only", False),
+        editable_with_roles=tuple(_value(t, "editable_with_roles", ())),
+        renamed_from=tuple(_value(t, "renamed_from", ())),
+        fields=tuple(_build_field(f) for f, _ in fields_of(located)),
+        pos=_pos(t),
+    )
+
+
+def _build_field(f: Node) -> FieldSpec:
+    choices = _value(f, "choices")
+    return FieldSpec(
+        name=_value(f, "name"),
+        type=_value(f, "type"),
+        choices=None if choices is None else tuple(choices),
+        required=_value(f, "required", False),
+        accepts_multiple_values=_value(f, "accepts_multiple_values", False),
+        description=_value(f, "description"),
+        editable_with_roles=tuple(_value(f, "editable_with_roles", ())),
+        references=_value(f, "references"),
+        back_reference_is_visible=_value(f, "back_reference_is_visible", False),
+        renamed_from=tuple(_value(f, "renamed_from", ())),
+        pos=_pos(f),
+    )
