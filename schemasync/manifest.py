@@ -27,6 +27,7 @@ import os
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
@@ -52,7 +53,13 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 def load_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped with the package (`schemas/` in the source tree)."""
-    text = files("schemasync.schemas").joinpath(name).read_text(encoding="utf-8")
+    try:
+        text = files("schemasync.schemas").joinpath(name).read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        # Imported from a source checkout (tests run from the repo root): the installed
+        # package maps `schemasync.schemas` to `schemas/`, the checkout does not.
+        source = Path(__file__).resolve().parent.parent / "schemas" / name
+        text = source.read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
