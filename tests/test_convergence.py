@@ -16,7 +16,7 @@ from schemasync.model import Manifest
 from tests.orgs import in_process_org
 from tests.strategies import manifests, successors
 
-EXAMPLES = int(os.environ.get("SCHEMASYNC_PROPERTY_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("SCHEMASYNC_PROPERTY_EXAMPLES", "200"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
