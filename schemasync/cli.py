@@ -135,36 +135,64 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _print_plan(p: Plan, no_color: bool = False) -> None:
-    from schemasync.render import render_text
+FORMATS = ("text", "json", "markdown")
 
-    color = _color(sys.stdout, no_color)
-    click.echo(render_text(p, color=color), nl=False, color=color)
+
+def format_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--format text|json|markdown and its alias --json, resolved into one `fmt` argument."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, fmt: str | None, as_json: bool, **kwargs: Any) -> Any:
+        if as_json and fmt not in (None, "json"):
+            raise UsageError(f"--json means --format json; it cannot go with --format {fmt}")
+        return f(*args, fmt="json" if as_json else (fmt or "text"), **kwargs)
+
+    wrapper = click.option("--json", "as_json", is_flag=True,
+                           help="Same as --format json.")(wrapper)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                        help="How to print the plan on stdout: text (default), json (the plan "
+                        "document), markdown (a pull-request comment).")(wrapper)
+
+
+def _print_plan(p: Plan, no_color: bool = False, fmt: str = "text",
+                title: str | None = None) -> None:
+    if fmt == "json":
+        from schemasync.render import render_json
+
+        click.echo(render_json(p), nl=False)
+    elif fmt == "markdown":
+        from schemasync.render_markdown import render_markdown
+
+        click.echo(render_markdown(p, title=title), nl=False)
+    else:
+        from schemasync.render import render_text
+
+        color = _color(sys.stdout, no_color)
+        click.echo(render_text(p, color=color), nl=False, color=color)
 
 
 @cli.command()
-@click.argument("manifest")
-def validate(manifest: str) -> int:
-    """Check MANIFEST (a file or directory) offline; every problem at once, as FILE:LINE:COL."""
+@click.argument("manifests", metavar="MANIFEST...", nargs=-1, required=True)
+def validate(manifests: tuple[str, ...]) -> int:
+    """Check each MANIFEST (a file or directory) offline; every problem at once, as
+    FILE:LINE:COL. With several, each is a manifest of its own (as pre-commit passes them)."""
     from schemasync import flow
 
-    m = flow.load(manifest, offline=True)
-    n_fields = sum(len(t.fields) for t in m.types)
-    err(f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
-        f"in {len(m.sources)} file(s).")
+    flow.validate_all(manifests, err)
     return EXIT_OK
 
 
 @cli.command()
 @click.argument("manifest")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON on stdout.")
-@click.option("--out", "out_file", metavar="PLAN", help="Save the plan (JSON) to apply later.")
+@format_options
+@click.option("--out", "out_file", metavar="PLAN",
+              help="Save the plan (the JSON document, whatever --format) to apply later.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
 @click.option("--no-color", is_flag=True, help="No colour even on a terminal.")
 @plan_options
 @connection_options
-def plan(manifest: str, as_json: bool, out_file: str | None, detailed_exitcode: bool,
+def plan(manifest: str, fmt: str, out_file: str | None, detailed_exitcode: bool,
          no_color: bool, prune: bool, allow_replace: bool, target: Target) -> int:
     """Show what apply would change in the org to match MANIFEST."""
     from schemasync import flow
@@ -175,14 +203,11 @@ def plan(manifest: str, as_json: bool, out_file: str | None, detailed_exitcode: 
         err(f"Reading the org at {target.label} ...")
         p = flow.make_plan(m, flow.read_live(client), target, prune=prune,
                            allow_replace=allow_replace)
-    doc = render_json(p)
     if out_file:
-        flow.write_file(out_file, doc)
+        flow.write_file(out_file, render_json(p))
         err(f"Saved the plan to {out_file}; apply it with: schemasync apply --plan {out_file}")
-    if as_json:
-        click.echo(doc, nl=False)
-    else:
-        _print_plan(p, no_color)
+    title = f"schemasync plan for {target.env.name}" if target.env else None
+    _print_plan(p, no_color, fmt, title)
     return EXIT_CHANGES if detailed_exitcode and p.has_changes else EXIT_OK
 
 
@@ -191,12 +216,16 @@ def plan(manifest: str, as_json: bool, out_file: str | None, detailed_exitcode: 
 @click.option("--plan", "plan_file", metavar="PLAN",
               help="Apply exactly this saved plan (refused if the org changed since).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--report", "report_file", metavar="FILE",
+              help="Write an audit record (JSON: target org, plan fingerprint, times, result, "
+              "each operation) to FILE, also when the apply fails.")
 @plan_options
 @connection_options
-def apply(manifest: str | None, plan_file: str | None, auto_approve: bool, prune: bool,
-          allow_replace: bool, target: Target) -> int:
+def apply(manifest: str | None, plan_file: str | None, auto_approve: bool,
+          report_file: str | None, prune: bool, allow_replace: bool, target: Target) -> int:
     """Make the org match MANIFEST (asks first), or apply a saved --plan."""
     from schemasync import flow
+    from schemasync.audit import recording
 
     if bool(manifest) == bool(plan_file):
         raise UsageError("give either MANIFEST or --plan PLAN (not both, not neither)")
@@ -204,31 +233,35 @@ def apply(manifest: str | None, plan_file: str | None, auto_approve: bool, prune
         raise UsageError("--prune and --allow-replace belong to the plan: pass them to "
                          "`schemasync plan` instead")
     if plan_file:
-        saved = flow.read_plan_file(plan_file)
-        with flow.connect(target, err) as client:
-            err(f"Checking the org at {target.label} against {plan_file} ...")
-            flow.check_fresh(saved, flow.read_live(client))
-            flow.check_protected(saved, target)
-            if not saved.has_changes:
-                err("The plan has no changes; nothing to apply.")
-                return EXIT_OK
-            err(f"Applying {len(saved.operations)} operation(s) to "
-                f"{flow.org_label(client, target)} ...")
-            flow.execute(saved, client, err)
+        with recording(target, {"plan": plan_file}, report_file, err) as rec:
+            saved = rec.plan = flow.read_plan_file(plan_file)
+            with flow.connect(target, err) as client:
+                err(f"Checking the org at {target.label} against {plan_file} ...")
+                flow.check_fresh(saved, flow.read_live(client))
+                flow.check_protected(saved, target)
+                if not saved.has_changes:
+                    err("The plan has no changes; nothing to apply.")
+                    return EXIT_OK
+                rec.org = flow.org_info(client, target)
+                err(f"Applying {len(saved.operations)} operation(s) to "
+                    f"{flow.describe_org(rec.org, target)} ...")
+                rec.execute(saved, client, err)
         return EXIT_OK
     assert manifest is not None
-    m = flow.load(manifest)
-    with flow.connect(target, err) as client:
-        err(f"Reading the org at {target.label} ...")
-        p = flow.make_plan(m, flow.read_live(client), target, prune=prune,
-                           allow_replace=allow_replace)
-        _print_plan(p)
-        if not p.has_changes:
-            return EXIT_OK
-        where = flow.org_label(client, target)
-        err(f"Target: {where}")
-        flow.confirm(auto_approve, len(p.operations), where)
-        flow.execute(p, client, err)
+    with recording(target, {"manifest": manifest}, report_file, err) as rec:
+        m = flow.load(manifest)
+        with flow.connect(target, err) as client:
+            err(f"Reading the org at {target.label} ...")
+            p = rec.plan = flow.make_plan(m, flow.read_live(client), target, prune=prune,
+                                          allow_replace=allow_replace)
+            _print_plan(p)
+            if not p.has_changes:
+                return EXIT_OK
+            rec.org = flow.org_info(client, target)
+            where = flow.describe_org(rec.org, target)
+            err(f"Target: {where}")
+            flow.confirm(auto_approve, len(p.operations), where)
+            rec.execute(p, client, err)
     return EXIT_OK
 
 
@@ -276,11 +309,11 @@ def _source_manifest(source: Target, tmpdir: str) -> Any:
 @click.option("--to", "dest_env", required=True, metavar="ENV", help="Destination environment.")
 @click.option("--apply", "do_apply", is_flag=True, help="Apply the plan to the destination.")
 @click.option("--auto-approve", is_flag=True, help="With --apply: do not ask for confirmation.")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON on stdout.")
-@click.option("--out", "out_file", metavar="PLAN", help="Save the plan to apply later.")
+@format_options
+@click.option("--out", "out_file", metavar="PLAN", help="Save the plan (JSON) to apply later.")
 @plan_options
 @config_option
-def promote(source_env: str, dest_env: str, do_apply: bool, auto_approve: bool, as_json: bool,
+def promote(source_env: str, dest_env: str, do_apply: bool, auto_approve: bool, fmt: str,
             out_file: str | None, prune: bool, allow_replace: bool,
             config_path: str | None) -> int:
     """Make the live schema of environment --from the desired state of --to.
@@ -302,10 +335,7 @@ def promote(source_env: str, dest_env: str, do_apply: bool, auto_approve: bool, 
             flow.write_file(out_file, render_json(p))
             err(f"Saved the plan to {out_file}; apply it with: schemasync apply --env "
                 f"{dest_env} --plan {out_file}")
-        if as_json:
-            click.echo(render_json(p), nl=False)
-        else:
-            _print_plan(p)
+        _print_plan(p, fmt=fmt, title=f"schemasync promote {source_env} → {dest_env}")
         if not do_apply or not p.has_changes:
             return EXIT_OK
         where = flow.org_label(client, dest)
@@ -318,16 +348,15 @@ def promote(source_env: str, dest_env: str, do_apply: bool, auto_approve: bool, 
 @cli.command("diff")
 @click.option("--from", "source_env", required=True, metavar="ENV", help="Reference environment.")
 @click.option("--to", "dest_env", required=True, metavar="ENV", help="Environment to compare.")
-@click.option("--json", "as_json", is_flag=True, help="Print the differences as a JSON plan.")
+@format_options
 @config_option
-def diff_cmd(source_env: str, dest_env: str, as_json: bool, config_path: str | None) -> int:
+def diff_cmd(source_env: str, dest_env: str, fmt: str, config_path: str | None) -> int:
     """Compare two live orgs without changing either: exit 0 same, 2 different, 1 error.
 
     Prints what would change in --to to match --from (extra objects in --to show as deletes).
     """
     from schemasync import flow
     from schemasync.diff import compute_plan
-    from schemasync.render import render_json
 
     source, dest = _two_envs(config_path, source_env, dest_env)
     with tempfile.TemporaryDirectory(prefix="schemasync-") as tmpdir:
@@ -335,10 +364,7 @@ def diff_cmd(source_env: str, dest_env: str, as_json: bool, config_path: str | N
     with flow.connect(dest, err) as client:
         err(f"Comparing {dest.label} with {source.label} ...")
         p = compute_plan(desired, flow.read_live(client), prune=True, allow_replace=True)
-    if as_json:
-        click.echo(render_json(p), nl=False)
-    else:
-        _print_plan(p)
+    _print_plan(p, fmt=fmt, title=f"schemasync diff: {dest_env} compared with {source_env}")
     return EXIT_CHANGES if p.has_changes else EXIT_OK
 
 

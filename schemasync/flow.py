@@ -57,24 +57,74 @@ def connect(target: Target, say: Say) -> CloseClient:
     return CloseClient(target.api_key, base_url=target.api_url, on_event=say)
 
 
-def org_label(client: CloseClient, target: Target) -> str:
-    """`environment 'prod' (URL), org 'Acme' (orga_…)`: said before anything is written."""
+def org_info(client: CloseClient, target: Target) -> dict[str, Any]:
+    """Where a write goes, as data: environment, API URL and the org from `GET /me/`.
+
+    `org` is `{"id", "name"}`, or None with `org_error` saying why when /me/ failed.
+    """
+    info: dict[str, Any] = {"environment": target.env.name if target.env else None,
+                            "api_url": target.api_url, "org": None}
     try:
         me = client.me()
         orgs = me.get("organizations") if isinstance(me, dict) else None
         org = orgs[0] if isinstance(orgs, list) and orgs and isinstance(orgs[0], dict) else {}
-        name = f"org {org.get('name')!r} ({org.get('id')})" if org else "org unknown"
+        if org:
+            info["org"] = {"id": org.get("id"), "name": org.get("name")}
+        else:
+            info["org_error"] = "GET /me/ named no organization"
     except AuthError:
         raise
     except ApiError as e:
-        name = f"org unknown (GET /me/ failed: {e.status or 'no response'})"
+        info["org_error"] = f"GET /me/ failed: {e.status or 'no response'}"
+    return info
+
+
+def describe_org(info: dict[str, Any], target: Target) -> str:
+    """The one-line form of `org_info`, as every apply says it before its first write."""
+    org = info.get("org")
+    if org:
+        name = f"org {org.get('name')!r} ({org.get('id')})"
+    else:
+        name = f"org unknown ({info['org_error']})" if info.get("org_error") else "org unknown"
     return f"{target.label}, {name}"
+
+
+def org_label(client: CloseClient, target: Target) -> str:
+    """`environment 'prod' (URL), org 'Acme' (orga_…)`: said before anything is written."""
+    return describe_org(org_info(client, target), target)
 
 
 def load(manifest: str, *, offline: bool = False) -> Manifest:
     from schemasync.manifest import load_manifest
 
     return load_manifest(manifest, allow_external_references=not offline)
+
+
+def validate_all(manifests: tuple[str, ...], say: Say) -> None:
+    """Validate each path offline as a manifest of its own; raise if any is invalid.
+
+    One path raises its own ManifestError; with several, every problem of every path is said
+    first and a single error follows, so pre-commit shows them all in one run.
+    """
+    from schemasync.errors import ProblemsError
+
+    invalid = 0
+    for manifest in manifests:
+        try:
+            m = load(manifest, offline=True)
+        except ProblemsError as e:
+            if len(manifests) == 1:
+                raise
+            invalid += 1
+            for p in e.problems:
+                say(str(p))
+            say(f"{manifest} is invalid: {e.summary}.")
+            continue
+        n_fields = sum(len(t.fields) for t in m.types)
+        say(f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
+            f"in {len(m.sources)} file(s).")
+    if invalid:
+        raise SchemaSyncError(f"{invalid} of {len(manifests)} manifests are invalid")
 
 
 def read_live(client: CloseClient) -> LiveOrg:
@@ -142,8 +192,12 @@ def _signals_stop(say: Say) -> Iterator[Callable[[], int | None]]:
             signal.signal(s, h)
 
 
-def execute(plan: Plan, client: CloseClient, say: Say) -> ApplyReport:
-    """Apply the plan; raise with the contract's exit code unless every operation succeeded."""
+def execute(plan: Plan, client: CloseClient, say: Say,
+            on_report: Callable[[ApplyReport], None] | None = None) -> ApplyReport:
+    """Apply the plan; raise with the contract's exit code unless every operation succeeded.
+
+    `on_report` receives the report before anything is raised (the audit record uses it).
+    """
     from schemasync.apply import apply_plan
 
     with _signals_stop(say) as caught:
@@ -153,6 +207,8 @@ def execute(plan: Plan, client: CloseClient, say: Say) -> ApplyReport:
         except KeyboardInterrupt:
             raise Interrupted("apply abandoned during a request; run `schemasync plan` to see "
                               "what remains", EXIT_SIGINT) from None
+    if on_report is not None:
+        on_report(report)
     say(report.render())
     if report.stopped_by:
         code = EXIT_SIGTERM if caught() == signal.SIGTERM else EXIT_SIGINT

@@ -1,0 +1,278 @@
+"""The git workflow from the command line: the pre-commit hook's entry on good and bad files,
+`validate` with several manifests, `plan --format markdown`, `apply --report` (success, partial,
+refused, no changes) with its summary, and shell completion through our own `main`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from schemasync.cli import cli
+from tests.orgs import KEY, served_org
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "crm.yaml"
+BAD = ("version: 1\ncustom_object_types:\n  - name: A\n    name_plural: As\n"
+       "    fields:\n      - name: F\n        type: txt\n")
+
+
+def run(args: list[str], env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, args, env=env or {}, catch_exceptions=False)
+
+
+@pytest.fixture
+def org():
+    with served_org() as served:
+        yield served
+
+
+# -- the pre-commit hook ---------------------------------------------------------------------
+
+
+def _hook_entry() -> list[str]:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    entry = shlex.split(next(h for h in hooks if h["id"] == "schemasync-validate")["entry"])
+    assert entry[0] == "schemasync"
+    return [sys.executable, "-m", "schemasync", *entry[1:]]  # what the console script runs
+
+
+def _run_hook(files: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # As pre-commit runs it: entry + the staged file names, relative to the repository root.
+    return subprocess.run([*_hook_entry(), *files], cwd=cwd, capture_output=True, text=True,
+                          check=False, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
+def test_hook_fails_on_a_bad_manifest_and_passes_on_good_ones(tmp_path: Path) -> None:
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    (schema / "crm.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    (schema / "bad.yaml").write_text(BAD, encoding="utf-8")
+    (schema / "small.yml").write_text(
+        "version: 1\ncustom_object_types:\n  - {name: B, name_plural: Bs}\n", encoding="utf-8")
+
+    bad = _run_hook(["schema/bad.yaml"], tmp_path)
+    assert bad.returncode == 1, bad.stderr
+    assert "schema/bad.yaml:7:" in bad.stderr and "Traceback" not in bad.stderr
+
+    good = _run_hook(["schema/crm.yaml"], tmp_path)
+    assert good.returncode == 0, good.stderr
+    assert good.stderr == "schema/crm.yaml is valid: 3 type(s), 13 field(s) in 1 file(s).\n"
+
+    both_good = _run_hook(["schema/crm.yaml", "schema/small.yml"], tmp_path)
+    assert both_good.returncode == 0, both_good.stderr
+    assert both_good.stderr.count(" is valid: ") == 2
+
+    mixed = _run_hook(["schema/bad.yaml", "schema/crm.yaml", "schema/small.yml"], tmp_path)
+    assert mixed.returncode == 1
+    assert "schema/bad.yaml:7:" in mixed.stderr
+    assert "schema/bad.yaml is invalid: 1 manifest problem found." in mixed.stderr
+    assert "schema/crm.yaml is valid" in mixed.stderr
+    assert "schema/small.yml is valid" in mixed.stderr
+    assert mixed.stderr.rstrip().endswith("Error: 1 of 3 manifests are invalid")
+
+
+def test_validate_needs_a_manifest_and_reports_every_bad_one(tmp_path: Path) -> None:
+    assert run(["validate"]).exit_code == 64
+    one, two = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    one.write_text(BAD)
+    two.write_text(BAD.replace("name: F", "name: G"))
+    res = run(["validate", str(one), str(EXAMPLE), str(two)])
+    assert res.exit_code == 1
+    assert f"{one}:7:" in res.stderr and f"{two}:7:" in res.stderr
+    assert "Error: 2 of 3 manifests are invalid" in res.stderr
+    single = run(["validate", str(one)])  # one path: the output it always had
+    assert single.exit_code == 1
+    assert single.stderr.splitlines()[-1] == "Error: 1 manifest problem found"
+
+
+# -- plan --format ---------------------------------------------------------------------------
+
+
+def test_plan_format_markdown(org, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    res = run(["plan", str(EXAMPLE), "--format", "markdown", "--out", str(out),
+               "--detailed-exitcode"], org.env)
+    assert res.exit_code == 2, res.stderr
+    assert res.stdout.startswith("### schemasync plan\n")
+    assert "**Plan: 16 to create, 0 to update, 0 to delete.**" in res.stdout
+    assert "| 1 | ➕ `+` | create | custom\\_object\\_type | Account | new type |" in res.stdout
+    doc = json.loads(out.read_text())  # --out is the JSON document, whatever --format
+    assert doc["fingerprint"] in res.stdout
+    assert json.loads(run(["plan", str(EXAMPLE), "--format", "json"], org.env).stdout) == doc
+    assert json.loads(run(["plan", str(EXAMPLE), "--json"], org.env).stdout) == doc
+    assert "Plan: 16 to create" in run(["plan", str(EXAMPLE), "--format", "text"], org.env).stdout
+    assert KEY not in res.stdout + res.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["plan", str(EXAMPLE), "--json", "--format", "markdown"],
+    ["plan", str(EXAMPLE), "--format", "html"],
+    ["diff", "--from", "a", "--to", "b", "--json", "--format", "text"],
+])
+def test_format_usage_errors(args: list[str]) -> None:
+    assert run(args).exit_code == 64
+
+
+def test_environments_in_markdown_titles_and_in_the_report(tmp_path: Path) -> None:
+    from schemasync.emulator import Store
+
+    env = {"STAGING_KEY": KEY, "PROD_KEY": KEY, "CLOSE_API_URL": "", "CLOSE_API_KEY": ""}
+    with served_org(Store(org_name="Staging Org")) as s, \
+            served_org(Store(org_name="Production Org")) as p:
+        config = tmp_path / "schemasync.yaml"
+        config.write_text(f"version: 1\nenvironments:\n"
+                          f"  staging: {{api_url: '{s.url}', api_key_env: STAGING_KEY}}\n"
+                          f"  production: {{api_url: '{p.url}', api_key_env: PROD_KEY}}\n")
+        manifest = tmp_path / "m.yaml"
+        manifest.write_text("version: 1\ncustom_object_types:\n  - {name: B, name_plural: Bs}\n")
+        where = ["--config", str(config)]
+        plan = run(["plan", str(manifest), "--env", "staging", "--format", "markdown", *where],
+                   env)
+        assert plan.stdout.startswith("### schemasync plan for staging\n")
+        report = tmp_path / "report.json"
+        res = run(["apply", str(manifest), "--env", "staging", "--auto-approve",
+                   "--report", str(report), *where], env)
+        assert res.exit_code == 0, res.stderr
+        doc = _report(report)
+        assert doc["target"]["environment"] == "staging"
+        assert doc["target"]["org"]["name"] == "Staging Org" and doc["result"] == "applied"
+        assert "target: environment 'staging'" in res.stderr
+        diff = run(["diff", "--from", "staging", "--to", "production", "--format", "markdown",
+                    *where], env)
+        assert diff.exit_code == 2
+        assert diff.stdout.startswith("### schemasync diff: production compared with staging\n")
+        promote = run(["promote", "--from", "staging", "--to", "production", "--format",
+                       "markdown", *where], env)
+        assert promote.stdout.startswith("### schemasync promote staging → production\n")
+        assert "| 1 | ➕ `+` | create | custom\\_object\\_type | B | new type |" in promote.stdout
+
+
+# -- apply --report and the audit summary ----------------------------------------------------
+
+
+def _report(path: Path) -> dict:
+    doc = json.loads(path.read_text())
+    assert set(doc) >= {"schemasync_version", "target", "plan_fingerprint", "started_at",
+                        "finished_at", "result", "operations"}
+    for key in ("started_at", "finished_at"):
+        assert doc[key].endswith("Z")
+        datetime.fromisoformat(doc[key].replace("Z", "+00:00"))
+    assert doc["started_at"] <= doc["finished_at"]
+    assert KEY not in path.read_text()
+    return doc
+
+
+def test_apply_plan_report_on_success(org, tmp_path: Path) -> None:
+    saved, report = tmp_path / "plan.json", tmp_path / "apply-report.json"
+    assert run(["plan", str(EXAMPLE), "--out", str(saved)], org.env).exit_code == 0
+    fingerprint = json.loads(saved.read_text())["fingerprint"]
+    res = run(["apply", "--plan", str(saved), "--report", str(report)], org.env)
+    assert res.exit_code == 0, res.stderr
+    doc = _report(report)
+    assert doc["result"] == "applied" and doc["error"] is None
+    assert doc["plan_fingerprint"] == fingerprint
+    assert doc["target"]["api_url"] == org.url and doc["target"]["environment"] is None
+    assert doc["target"]["org"]["name"] and doc["target"]["org"]["id"].startswith("orga_")
+    assert len(doc["operations"]["done"]) == 16 and doc["operations"]["failed"] is None
+    assert doc["operations"]["not_attempted"] == []
+    # The audit summary ends the output: what, where, which plan.
+    tail = res.stderr[res.stderr.index("Summary: "):]
+    assert tail.startswith("Summary: applied: 16 of 16 operation(s) applied (16 created)")
+    assert f"org {doc['target']['org']['name']!r}" in tail and fingerprint in tail
+    assert f"report: {report}" in tail
+
+    again = run(["apply", "--plan", str(saved), "--report", str(report)], org.env)
+    assert again.exit_code == 1  # the org changed since: refused, and recorded as such
+    doc = _report(report)
+    assert doc["result"] == "failed" and "the org changed since" in doc["error"]
+    assert doc["operations"]["done"] == [] and len(doc["operations"]["not_attempted"]) == 16
+
+
+def test_apply_report_on_partial_failure(org, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    org.app.faults.add(method="POST", path=r"^/custom_field/custom_object_type/$",
+                       action="502", skip=1, times=None)
+    res = run(["apply", str(EXAMPLE), "--auto-approve", "--report", str(report)], org.env)
+    assert res.exit_code == 3, res.stderr
+    doc = _report(report)
+    assert doc["result"] == "partial"
+    assert doc["source"] == {"manifest": str(EXAMPLE)}
+    ops = doc["operations"]
+    assert ops["done"] and ops["failed"]["error"] and ops["not_attempted"]
+    assert len(ops["done"]) + 1 + len(ops["not_attempted"]) == 16
+    assert "Summary: partial: " in res.stderr
+    assert res.stderr.rstrip().endswith("Error: apply stopped partway (see above)")
+
+
+def test_apply_report_with_no_changes_and_with_a_bad_plan_file(org, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    assert run(["apply", str(EXAMPLE), "--auto-approve"], org.env).exit_code == 0
+    res = run(["apply", str(EXAMPLE), "--report", str(report)], org.env)
+    assert res.exit_code == 0
+    assert _report(report)["result"] == "no-changes"
+    assert "Summary: no-changes: the plan has no changes" in res.stderr
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    res = run(["apply", "--plan", str(broken), "--report", str(report)], org.env)
+    assert res.exit_code == 1
+    doc = _report(report)
+    assert doc["result"] == "failed" and doc["plan_fingerprint"] is None
+    assert "Summary:" not in res.stderr  # no plan, so nothing to summarise
+
+
+def test_apply_report_into_a_missing_folder_is_refused_before_any_write(org,
+                                                                        tmp_path: Path) -> None:
+    res = run(["apply", str(EXAMPLE), "--auto-approve", "--report",
+               str(tmp_path / "no" / "such" / "report.json")], org.env)
+    assert res.exit_code == 1 and "cannot write the report" in res.stderr
+    assert not org.writes()
+
+
+# -- shell completion ------------------------------------------------------------------------
+
+
+def _complete(env: dict[str, str], command: list[str] | None = None) -> str:
+    res = subprocess.run(command or [sys.executable, "-m", "schemasync"], capture_output=True,
+                         text=True, check=False, cwd=ROOT,
+                         env=dict(os.environ, **env))
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+@pytest.mark.parametrize(("shell", "marker"), [
+    ("bash", "complete -o nosort -F _schemasync_completion schemasync"),
+    ("zsh", "#compdef schemasync"),
+    ("fish", "complete --no-files --command schemasync"),
+])
+def test_completion_scripts(shell: str, marker: str) -> None:
+    assert marker in _complete({"_SCHEMASYNC_COMPLETE": f"{shell}_source"})
+
+
+def test_completion_through_the_console_script() -> None:
+    script = Path(sys.executable).parent / "schemasync"
+    if not script.exists():
+        pytest.skip("no installed console script next to this Python")
+    out = _complete({"_SCHEMASYNC_COMPLETE": "bash_source"}, [str(script)])
+    assert "_schemasync_completion" in out
+
+
+def test_completion_answers() -> None:
+    words = _complete({"_SCHEMASYNC_COMPLETE": "bash_complete", "COMP_WORDS": "schemasync pl",
+                       "COMP_CWORD": "1"})
+    assert words.split() == ["plain,plan"]
+    flags = _complete({"_SCHEMASYNC_COMPLETE": "bash_complete",
+                       "COMP_WORDS": "schemasync plan x --for", "COMP_CWORD": "3"})
+    assert "plain,--format" in flags.split()
+    values = _complete({"_SCHEMASYNC_COMPLETE": "bash_complete",
+                        "COMP_WORDS": "schemasync plan x --format ", "COMP_CWORD": "4"})
+    assert values.split() == ["plain,text", "plain,json", "plain,markdown"]
