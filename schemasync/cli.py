@@ -43,6 +43,9 @@ def _color(stream: Any, no_color: bool = False) -> bool:
 class SchemaSyncGroup(click.Group):
     """Maps every outcome to the contract's exit codes; no traceback reaches a user."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # workflow order (validate, plan, apply, ...), not a-z
+
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
