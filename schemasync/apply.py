@@ -153,6 +153,16 @@ def apply_plan(
             report.not_attempted = list(ops[i + 1:])
             progress(f"[{i + 1}/{len(ops)}] failed: {op.action} {op.address}")
             break
+        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: the request is abandoned
+            report.stopped_by = "interrupt"
+            report.failed = op
+            report.error = ("abandoned while its request was in flight; it may or may not "
+                            "have been applied")
+            if phase:
+                report.error += " (the old field was already deleted)"
+            report.not_attempted = list(ops[i + 1:])
+            progress(f"[{i + 1}/{len(ops)}] abandoned: {op.action} {op.address}")
+            break
         report.done.append(op)
         created = f" ({ids[op.defines]})" if op.defines and op.defines in ids else ""
         progress(f"[{i + 1}/{len(ops)}] {_PAST[op.action]} {op.address}{created}")

@@ -145,8 +145,12 @@ def _field_errors(errors: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {errors}" if prefix else str(errors)]
 
 
-def api_message(response: httpx.Response) -> str:
-    """The API's own explanation: `error`, `errors`, `field-errors`, else text or reason."""
+def api_message(response: httpx.Response,
+                redact: Callable[[str], str] = lambda text: text) -> str:
+    """The API's own explanation: `error`, `errors`, `field-errors`, else text or reason.
+
+    `redact` runs before a body is cut to an excerpt: a secret cut in half would escape it.
+    """
     try:
         body = response.json()
     except (ValueError, UnicodeDecodeError):
@@ -162,8 +166,8 @@ def api_message(response: httpx.Response) -> str:
             parts += _field_errors(body["errors"])
         parts += _field_errors(body.get("field-errors") or {})
     if parts:
-        return "; ".join(p for p in parts if p)
-    text = _excerpt(response.text) if response.content else ""
+        return redact("; ".join(p for p in parts if p))
+    text = _excerpt(redact(response.text)) if response.content else ""
     return text or response.reason_phrase or f"HTTP {response.status_code}"
 
 
@@ -188,6 +192,11 @@ _REASONS: list[tuple[type[Exception], str]] = [
 # Failures where the request never reached the server: safe to re-send even a POST.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+class _MaybeStillRunning(AmbiguousWriteError):
+    """A POST the server received in full and had not answered yet (a read timeout or a 504):
+    it may still commit, so a look at the list right away can miss it."""
 
 
 class _Secrets(tuple):
@@ -296,6 +305,8 @@ class CloseClient:
             else:
                 return self._expect_object("POST", path, created)
             self._event(f"POST {path}: {last.api_message}; checking whether it was created")
+            if isinstance(last, _MaybeStillRunning):
+                self._let_it_finish(path)
             found = reconcile()
             if found is not None:
                 label = found.get("name") or found.get("id") or "the object"
@@ -308,6 +319,15 @@ class CloseClient:
             "is not listed",
             hint="re-run plan: the next refresh shows whether it exists",
         )
+
+    def _let_it_finish(self, path: str) -> None:
+        """Give a server that may still be working on a POST one more read timeout before
+        looking for the object: a re-send while the first is still running would create it
+        twice (the API has no idempotency keys)."""
+        settle = self._http.timeout.read
+        if settle:
+            self._wait(f"POST {path}: the server may still be creating it; waiting "
+                       f"{settle:.2f} s before looking", settle)
 
     def list_all(self, path: str) -> list[dict]:
         """Every item of a `{"data": [...]}` list, following `has_more` when the server sends it."""
@@ -352,7 +372,7 @@ class CloseClient:
             self._pace(where)
             self._count(method)
             started = self._clock()
-            failure, never_sent, fatal = "", False, False
+            failure, never_sent, fatal, pending = "", False, False, False
             response: httpx.Response | None = None
             # Only the message of an httpx error is kept, and we raise after the except block,
             # so no traceback chains the exception (and the request with its headers).
@@ -360,14 +380,15 @@ class CloseClient:
                 response = self._http.request(method, path, params=params, json=body)
             except _RETRYABLE as exc:
                 failure, never_sent = self._describe(exc), isinstance(exc, _NOT_SENT)
+                pending = isinstance(exc, httpx.ReadTimeout)  # sent in full, not answered yet
             except httpx.HTTPError as exc:  # unsupported scheme, local protocol error: no retry
                 failure, fatal = self._describe(exc), True
             if response is None:
                 if fatal:
                     raise TransportError(method, path, None, failure)
                 if method == "POST" and not never_sent:
-                    raise AmbiguousWriteError(method, path, None, f"no response ({failure})",
-                                              hint=_MAYBE_CREATED)
+                    raise (_MaybeStillRunning if pending else AmbiguousWriteError)(
+                        method, path, None, f"no response ({failure})", hint=_MAYBE_CREATED)
                 if failures >= self.max_retries:
                     raise TransportError(method, path, None, f"no response after "
                                          f"{failures + 1} attempts ({failure})")
@@ -386,7 +407,7 @@ class CloseClient:
                 if limited >= self.max_retries:
                     raise ApiError(method, path, status, "the API kept rate-limiting: "
                                    f"{limited + 1} responses 429 in a row "
-                                   f"({self._redact(api_message(response))})")
+                                   f"({api_message(response, self._redact)})")
                 limited += 1
                 info = parse_rate_limit_headers(response.headers)
                 if info is not None and info.reset is not None:
@@ -400,12 +421,12 @@ class CloseClient:
             if status == 404 and method == "DELETE" and maybe_done:
                 self._event(f"{where}: 404 after a retry; the earlier attempt deleted it")
                 return None
-            message = self._redact(api_message(response))
+            message = api_message(response, self._redact)
             if status >= 500:
                 if method == "POST":
-                    raise AmbiguousWriteError(method, path, status,
-                                              f"no usable response ({message})",
-                                              hint=_MAYBE_CREATED)
+                    raise (_MaybeStillRunning if status == 504 else AmbiguousWriteError)(
+                        method, path, status, f"no usable response ({message})",
+                        hint=_MAYBE_CREATED)
                 if failures >= self.max_retries:
                     raise ApiError(method, path, status,
                                    f"{message} (gave up after {failures} retries)")
@@ -424,7 +445,7 @@ class CloseClient:
         except (ValueError, UnicodeDecodeError):
             pass  # raised outside the except block: no chained decoder traceback
         raise ResponseError(method, path, response.status_code, "the response is not JSON: "
-                            + (self._redact(_excerpt(response.text, 120)) or "(binary)"))
+                            + (_excerpt(self._redact(response.text), 120) or "(binary)"))
 
     @staticmethod
     def _expect_object(method: str, path: str, value: Any) -> dict:
@@ -478,7 +499,7 @@ class CloseClient:
 
     def _describe(self, exc: Exception) -> str:
         reason = next((r for cls, r in _REASONS if isinstance(exc, cls)), type(exc).__name__)
-        detail = _excerpt(str(exc), 120)  # e.g. "[Errno 111] Connection refused"
+        detail = _excerpt(self._redact(str(exc)), 120)  # "[Errno 111] Connection refused"
         if detail and detail.lower() not in reason:
             reason = f"{reason}: {detail}"
         return self._redact(reason)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,8 @@ DEFAULT_API_URL = "https://api.close.com/api/v1"
 ENV_KEYS = {"api_url", "api_key_env", "prune", "allow_replace", "protect", "description"}
 # Keys that would hold a secret: refused outright, so nobody commits one by mistake.
 SECRET_KEYS = {"api_key", "key", "token", "bearer_token", "oauth_token", "secret", "password"}
+
+_VARIABLE = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 EXAMPLE = """\
 version: 1
@@ -80,10 +83,11 @@ def _env(path: str, name: str, data: Any) -> Environment:
     if not (isinstance(protect, list) and all(isinstance(p, str) and p for p in protect)):
         raise _fail(path, f"{where}.protect", "expected a list of `Type` or `Type.Field` names")
     api_key_env = data.get("api_key_env", "CLOSE_API_KEY")
-    if not api_key_env.replace("_", "").isalnum():
+    if not _VARIABLE.fullmatch(api_key_env):
+        # Never echo the value: a key pasted here by mistake must not reach a CI log.
         raise _fail(path, f"{where}.api_key_env",
-                    "expected the NAME of an environment variable (like PROD_CLOSE_API_KEY), "
-                    "not a key")
+                    "expected the NAME of an environment variable in capitals (like "
+                    "PROD_CLOSE_API_KEY), not a key; the value is not shown")
     return Environment(
         name=name,
         api_url=data.get("api_url", DEFAULT_API_URL).rstrip("/"),

@@ -19,8 +19,9 @@ def _check_unique(names: list[tuple[str, str]], what: str) -> None:
     dupes = {n: ids for n, ids in seen.items() if len(ids) > 1}
     if dupes:
         name, ids = sorted(dupes.items())[0]
+        shown = ", ".join(sorted(set(ids))[:5]) + (", ..." if len(set(ids)) > 5 else "")
         raise SchemaSyncError(
-            f"cannot export: {len(ids)} live {what}s are named {name!r} ({', '.join(sorted(ids))});"
+            f"cannot export: {len(ids)} live {what}s are named {name!r} ({shown});"
             " a manifest identifies objects by name, so rename or delete all but one in Close")
 
 
