@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +22,14 @@ from schemasync.errors import (
     SchemaSyncError,
     UsageError,
 )
-from schemasync.flow import redact
 
 if TYPE_CHECKING:
     from schemasync.plan import Plan
 
 
 def err(message: str = "") -> None:
+    from schemasync.flow import redact
+
     click.echo(redact(message), err=True)
 
 
@@ -324,6 +323,8 @@ def promote(source_env: str, dest_env: str, do_apply: bool, auto_approve: bool, 
     Equivalent to `export --env FROM` then `plan`/`apply --env TO`: references and custom
     roles are matched by name, so ids may differ between the orgs.
     """
+    import tempfile
+
     from schemasync import flow
     from schemasync.render import render_json
 
@@ -358,6 +359,8 @@ def diff_cmd(source_env: str, dest_env: str, fmt: str, config_path: str | None) 
 
     Prints what would change in --to to match --from (extra objects in --to show as deletes).
     """
+    import tempfile
+
     from schemasync import flow
     from schemasync.diff import compute_plan
 
@@ -375,6 +378,8 @@ def diff_cmd(source_env: str, dest_env: str, fmt: str, config_path: str | None) 
 @click.argument("which", type=click.Choice(["manifest", "plan"]), default="manifest")
 def schema(which: str) -> int:
     """Print the JSON Schema of a manifest (default) or of a saved plan."""
+    import json
+
     from schemasync.manifest import load_schema
 
     click.echo(json.dumps(load_schema(f"{which}.schema.json"), indent=2))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
 from schemasync.errors import PlanError, Problem
-from schemasync.live import FIELDS_PATH, TYPES_PATH, LiveField, LiveOrg, LiveType
+from schemasync.live import FIELDS_PATH, TYPES_PATH, LiveField, LiveOrg, LiveType, gc_paused
 from schemasync.model import (
     BUILTIN_ROLES,
     FIELD_KIND,
@@ -91,10 +92,15 @@ class _Ctx:
     type_ids: dict[str, str]  # manifest type name -> live id or placeholder
     matched_types: dict[str, LiveType]
 
-    def role_ids(self, roles: Iterable[str], pos: Pos | None, path: str) -> list[str]:
+    @cached_property
+    def _role_ids_by_name(self) -> dict[str, list[str]]:
         by_name: dict[str, list[str]] = {}
         for r in self.live.roles:
             by_name.setdefault(r.name, []).append(r.id)
+        return by_name
+
+    def role_ids(self, roles: Iterable[str], pos: Pos | None, path: str) -> list[str]:
+        by_name = self._role_ids_by_name
         out = []
         for role in roles:
             if role in BUILTIN_ROLES:
@@ -349,6 +355,7 @@ def _delete_field(address: str, lf: LiveField, type_name: str) -> Operation:
                      reason=f"deleting the field destroys its values on every {type_name}")
 
 
+@gc_paused()
 def compute_plan(
     manifest: Manifest,
     live: LiveOrg,

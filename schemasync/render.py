@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from schemasync.live import gc_paused
 from schemasync.plan import Operation, Plan
 
 _MARK = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "reorder": "~"}
@@ -62,6 +63,7 @@ def _op_lines(op: Operation, color: bool) -> list[str]:
     return lines
 
 
+@gc_paused()
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """Terraform-like plan text: one block per operation, unmanaged objects, a summary."""
     out: list[str] = []
@@ -90,6 +92,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+@gc_paused()
 def render_json(plan: Plan) -> str:
     """The versioned plan document (also what `plan --out` saves)."""
     return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"

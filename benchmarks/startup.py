@@ -1,0 +1,161 @@
+"""Start-up: `schemasync --help` and `schemasync validate examples/crm.yaml` against a bare
+`python -c pass` of the same interpreter, and which heavy modules each command imports.
+
+Every command runs many times, interleaved (so a burst of load elsewhere hits all of them
+alike); the figure is the median wall time. The console script installed in the venv is used
+(it runs the same code as `python -m schemasync`; both are printed).
+
+Bytecode: every process gets PYTHONPYCACHEPREFIX=<a temp dir> and no PYTHONDONTWRITEBYTECODE,
+and a few warm-up runs fill that cache first, so each command starts from compiled bytecode as
+it does after `pip install` (which compiles). Without it, a checkout where
+PYTHONDONTWRITEBYTECODE is set recompiles schemasync's own modules on every run. Nothing is
+written into the repository.
+
+Heavy modules are read from `python -X importtime`.
+
+    python benchmarks/startup.py [--reps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLE = os.path.join("examples", "crm.yaml")
+HEAVY = ("httpx", "httpcore", "jsonschema", "referencing", "rpds", "attrs", "deepdiff", "yaml",
+         "click")
+TARGET = 2.0
+
+
+def _script() -> list[str]:
+    """The installed console script next to this interpreter, else `python -m schemasync`."""
+    bindir = os.path.dirname(sys.executable)
+    script = os.path.join(bindir, "schemasync")
+    return [script] if os.path.exists(script) else [sys.executable, "-m", "schemasync"]
+
+
+def commands() -> dict[str, list[str]]:
+    py = sys.executable
+    return {
+        "python -c pass": [py, "-c", "pass"],
+        "schemasync --help": [*_script(), "--help"],
+        "python -m schemasync --help": [py, "-m", "schemasync", "--help"],
+        "schemasync validate": [*_script(), "validate", EXAMPLE],
+        "python -m schemasync validate": [py, "-m", "schemasync", "validate", EXAMPLE],
+    }
+
+
+def _env(cache: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    env["PYTHONPYCACHEPREFIX"] = cache
+    return env
+
+
+def time_commands(reps: int, cache: str) -> dict[str, float]:
+    env = _env(cache)
+    cmds = commands()
+    for argv in cmds.values():  # warm-up: fill the bytecode cache, check that it works
+        for _ in range(2):
+            proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=60)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{argv} failed: {proc.stderr.decode()[-500:]}")
+    samples: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(reps):
+        for name, argv in cmds.items():
+            samples[name].append(_timed(argv, env))
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+def _timed(argv: list[str], env: dict[str, str]) -> float:
+    """Wall time of one run. Not subprocess.run(timeout=...): waiting with a timeout polls
+    with sleeps of up to 50 ms, which would be measured too; a timer kills a stuck run."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
+    try:
+        proc.wait()
+    finally:
+        watchdog.cancel()
+    return time.perf_counter() - t0
+
+
+def imported(args: list[str], cache: str) -> dict[str, float]:
+    """Top-level packages imported by `python -X importtime -m schemasync ARGS`, with their
+    cumulative import time in ms (as importtime reports it: inflated by its own overhead)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "schemasync", *args],
+                          cwd=ROOT, env=_env(cache), capture_output=True, text=True, timeout=60)
+    out: dict[str, float] = {}
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
+        if cumulative.isdigit() and name and not name.startswith(" "):
+            top = name.split(".")[0]
+            if top == name:  # the package itself: its cumulative time covers its submodules
+                out[top] = max(out.get(top, 0.0), int(cumulative) / 1000)
+    return out
+
+
+def run(reps: int = 40, progress: Any = None) -> list[dict[str, Any]]:
+    cache = tempfile.mkdtemp(prefix="schemasync-bench-pycache-")
+    try:
+        if progress:
+            progress(f"start-up: {reps} interleaved runs of each command ...")
+        t = time_commands(reps, cache)
+        mods = {"--help": imported(["--help"], cache),
+                "validate": imported(["validate", EXAMPLE], cache)}
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    base = t["python -c pass"]
+    rows = []
+    for label, script_key, module_key, mod_key in (
+            ("start-up: schemasync --help", "schemasync --help",
+             "python -m schemasync --help", "--help"),
+            ("start-up: schemasync validate examples/crm.yaml", "schemasync validate",
+             "python -m schemasync validate", "validate")):
+        ratio = t[script_key] / base
+        heavy = [f"{m} {mods[mod_key][m]:.0f} ms" for m in HEAVY if m in mods[mod_key]]
+        rows.append({
+            "figure": label,
+            "value": f"{t[script_key] * 1000:.0f} ms = {ratio:.2f}x",
+            "target": f"<= {TARGET:g}x of {base * 1000:.0f} ms",
+            "ok": ratio <= TARGET,
+            "detail": f"python -m schemasync: {t[module_key] * 1000:.0f} ms = "
+                      f"{t[module_key] / base:.2f}x; median of {reps}; heavy imports "
+                      f"(importtime, cumulative): {', '.join(heavy) or 'none'}"})
+    help_heavy = [m for m in ("httpx", "jsonschema", "deepdiff", "yaml") if m in mods["--help"]]
+    val_heavy = [m for m in ("httpx", "deepdiff") if m in mods["validate"]]
+    rows.append({
+        "figure": "heavy imports only where needed",
+        "value": f"--help: {', '.join(help_heavy) or 'none'}; validate: "
+                 f"{', '.join(val_heavy) or 'no httpx/deepdiff'}",
+        "target": "--help none of httpx/jsonschema/deepdiff/yaml",
+        "ok": not help_heavy and not val_heavy,
+        "detail": "validate needs yaml and jsonschema; see benchmarks/README.md"})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=40)
+    args = ap.parse_args()
+    for row in run(args.reps, progress=lambda m: print(m, file=sys.stderr)):
+        print(f"{row['figure']}: {row['value']} (target {row['target']}) "
+              f"{'OK' if row['ok'] else 'SHORT'}\n  {row['detail']}")
+
+
+if __name__ == "__main__":
+    main()
