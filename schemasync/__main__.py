@@ -1,6 +1,6 @@
 """`python -m schemasync` runs the command line."""
 
-from schemasync.cli import main
+from schemasync.launcher import main
 
 if __name__ == "__main__":
     main()

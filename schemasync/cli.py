@@ -18,9 +18,10 @@ from schemasync.errors import (
     EXIT_OK,
     EXIT_SIGINT,
     EXIT_USAGE,
-    ProblemsError,
     SchemaSyncError,
     UsageError,
+    failure_lines,
+    internal_error_lines,
 )
 
 if TYPE_CHECKING:
@@ -65,26 +66,26 @@ def _run(invoke: Callable[[], Any]) -> int:
     except click.Abort:
         err("Aborted: nothing was changed.")
         return EXIT_ERROR
-    except ProblemsError as e:
-        for p in e.problems:
-            err(str(p))
-        err(f"Error: {e.summary}")
-        return e.exit_code
     except SchemaSyncError as e:
-        err(f"Error: {e}")
+        for line in failure_lines(e):
+            err(line)
         return e.exit_code
     except KeyboardInterrupt:
         err("Interrupted.")
         return EXIT_SIGINT
     except Exception as e:  # a bug: still no traceback unless asked for
-        if os.environ.get("SCHEMASYNC_DEBUG"):
-            import traceback
-
-            err(traceback.format_exc())
-        err(f"Error: internal error ({type(e).__name__}: {e}). This is a bug in schemasync; "
-            "set SCHEMASYNC_DEBUG=1 to see the traceback and please report it.")
+        for line in internal_error_lines(e, _debug_traceback()):
+            err(line)
         return EXIT_ERROR
     return rv if isinstance(rv, int) else EXIT_OK
+
+
+def _debug_traceback() -> str | None:
+    if not os.environ.get("SCHEMASYNC_DEBUG"):
+        return None
+    import traceback
+
+    return traceback.format_exc()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -178,9 +179,9 @@ def _print_plan(p: Plan, no_color: bool = False, fmt: str = "text",
 def validate(manifests: tuple[str, ...]) -> int:
     """Check each MANIFEST (a file or directory) offline; every problem at once, as
     FILE:LINE:COL. With several, each is a manifest of its own (as pre-commit passes them)."""
-    from schemasync import flow
+    from schemasync.manifest import validate_paths
 
-    flow.validate_all(manifests, err)
+    validate_paths(manifests, err)
     return EXIT_OK
 
 

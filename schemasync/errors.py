@@ -178,3 +178,18 @@ class Interrupted(SchemaSyncError):
         super().__init__(message)
         self.exit_code = exit_code
         self.report = report
+
+
+def failure_lines(error: SchemaSyncError) -> list[str]:
+    """What a user sees for an error: each located problem, then `Error: ...`."""
+    if isinstance(error, ProblemsError):
+        return [*(str(p) for p in error.problems), f"Error: {error.summary}"]
+    return [f"Error: {error}"]
+
+
+def internal_error_lines(error: BaseException, traceback_text: str | None = None) -> list[str]:
+    """A bug in schemasync: still no traceback, unless SCHEMASYNC_DEBUG asked for one."""
+    lines = [traceback_text] if traceback_text else []
+    return [*lines, f"Error: internal error ({type(error).__name__}: {error}). This is a bug in "
+            "schemasync; set SCHEMASYNC_DEBUG=1 to see the traceback and please report it."]
+

@@ -100,33 +100,6 @@ def load(manifest: str, *, offline: bool = False) -> Manifest:
     return load_manifest(manifest, allow_external_references=not offline)
 
 
-def validate_all(manifests: tuple[str, ...], say: Say) -> None:
-    """Validate each path offline as a manifest of its own; raise if any is invalid.
-
-    One path raises its own ManifestError; with several, every problem of every path is said
-    first and a single error follows, so pre-commit shows them all in one run.
-    """
-    from schemasync.errors import ProblemsError
-
-    invalid = 0
-    for manifest in manifests:
-        try:
-            m = load(manifest, offline=True)
-        except ProblemsError as e:
-            if len(manifests) == 1:
-                raise
-            invalid += 1
-            for p in e.problems:
-                say(str(p))
-            say(f"{manifest} is invalid: {e.summary}.")
-            continue
-        n_fields = sum(len(t.fields) for t in m.types)
-        say(f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
-            f"in {len(m.sources)} file(s).")
-    if invalid:
-        raise SchemaSyncError(f"{invalid} of {len(manifests)} manifests are invalid")
-
-
 def read_live(client: CloseClient) -> LiveOrg:
     from schemasync.live import parse_live
 

@@ -24,15 +24,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from importlib.resources import files
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, ValidationError
-
-from schemasync.errors import ManifestError, Problem
+from schemasync.errors import ManifestError, Problem, SchemaSyncError
 from schemasync.manifest_rules import (
     MAX_PROBLEMS,
     Checker,
@@ -45,28 +41,48 @@ from schemasync.manifest_rules import (
     types_of,
 )
 from schemasync.model import FieldSpec, Manifest, Pos, TypeSpec
+from schemasync.schemacheck import conforms
 from schemasync.yamlpos import Node, read_yaml_file, to_plain
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 MANIFEST_SCHEMA = "manifest.schema.json"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def load_schema(name: str) -> dict[str, Any]:
-    """A JSON Schema shipped with the package (`schemas/` in the source tree)."""
-    try:
-        text = files("schemasync.schemas").joinpath(name).read_text(encoding="utf-8")
-    except ModuleNotFoundError:
-        # Imported from a source checkout (tests run from the repo root): the installed
-        # package maps `schemasync.schemas` to `schemas/`, the checkout does not.
-        source = Path(__file__).resolve().parent.parent / "schemas" / name
-        text = source.read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    """A JSON Schema shipped with the package (`schemas/` in the source tree).
+
+    Read by path, not through importlib.resources (whose import alone costs `validate` more
+    than reading the file): installed, the schemas sit in the package's `schemas/` folder; in a
+    source checkout (tests run from the repo root) they sit in the repo's `schemas/`.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (os.path.join(here, "schemas"), os.path.join(os.path.dirname(here), "schemas")):
+        candidate = os.path.join(folder, name)
+        if os.path.isfile(candidate):
+            with open(candidate, encoding="utf-8") as fh:
+                schema: dict[str, Any] = json.loads(fh.read())
+            return schema
+    from importlib.resources import files  # e.g. a zipped install
+
+    text = files("schemasync.schemas").joinpath(name).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return load_schema(MANIFEST_SCHEMA)
 
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(load_schema(MANIFEST_SCHEMA))
+    # Imported here: a valid manifest never needs jsonschema (see schemacheck).
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_schema())
 
 
 def load_manifest(path: str, *, allow_external_references: bool = False) -> Manifest:
@@ -86,7 +102,7 @@ def load_manifest(path: str, *, allow_external_references: bool = False) -> Mani
                 message = "the file is empty; a manifest starts with `version: 1`"
                 problems.append(Problem(file, 1, 1, "", message))
             continue
-        _strings_stay_strings(root, _validator().schema)
+        _strings_stay_strings(root, _schema())
         problems += _structural_problems(root)
         roots.append(root)
     every_file_read = len(roots) == len(paths)
@@ -154,7 +170,7 @@ def _schema_types(schema: dict[str, Any]) -> set[str]:
 
 def _resolve_ref(schema: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in schema:  # only local refs ("#/$defs/name") occur in our schemas
-        target: Any = _validator().schema
+        target: Any = _schema()
         for part in schema["$ref"].removeprefix("#/").split("/"):
             target = target[part]
         schema = target
@@ -203,7 +219,10 @@ def _got(node: Node) -> str:
 
 def _structural_problems(root: Node) -> list[Problem]:
     problems = []
-    errors = list(itertools.islice(_validator().iter_errors(to_plain(root)), MAX_PROBLEMS + 1))
+    document = to_plain(root)
+    if conforms(document, _schema()):
+        return []
+    errors = list(itertools.islice(_validator().iter_errors(document), MAX_PROBLEMS + 1))
     # A value of the wrong type also fails its const/enum/pattern: say only what matters.
     mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     for error in errors:
@@ -305,3 +324,29 @@ def _build_field(f: Node) -> FieldSpec:
         renamed_from=tuple(_value(f, "renamed_from", ())),
         pos=_pos(f),
     )
+
+
+def validate_paths(manifests: tuple[str, ...], say: Callable[[str], None]) -> None:
+    """Validate each path offline as a manifest of its own; raise if any is invalid.
+
+    One path raises its own ManifestError; with several, every problem of every path is said
+    first and a single error follows, so pre-commit shows them all in one run.
+    """
+    invalid = 0
+    for manifest in manifests:
+        try:
+            m = load_manifest(manifest)
+        except ManifestError as e:
+            if len(manifests) == 1:
+                raise
+            invalid += 1
+            for p in e.problems:
+                say(str(p))
+            say(f"{manifest} is invalid: {e.summary}.")
+            continue
+        n_fields = sum(len(t.fields) for t in m.types)
+        say(f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
+            f"in {len(m.sources)} file(s).")
+    if invalid:
+        raise SchemaSyncError(f"{invalid} of {len(manifests)} manifests are invalid")
+

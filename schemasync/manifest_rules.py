@@ -9,7 +9,6 @@ others), so one mistake gives one problem. Paths follow the scheme described in 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -62,6 +61,8 @@ def child(node: Node | None, step: Any) -> Node | None:
 
 
 def did_you_mean(word: Any, options: Iterable[str]) -> str:
+    import difflib  # only when there is a typo to suggest a fix for
+
     close = difflib.get_close_matches(str(word), list(options), n=1)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
