@@ -320,7 +320,8 @@ class EmulatorApp:
         if name == "types":
             if method == "POST":
                 return 201, res.create_type(store, body)
-            return 200, {"data": [res.render_type(store, t) for t in store.types.values()]}
+            refs = res.back_references(store)
+            return 200, {"data": [res.render_type(store, t, refs) for t in store.types.values()]}
         if name == "type":
             assert ident is not None
             if method == "GET":

@@ -158,14 +158,23 @@ def field_summary(field: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def render_type(store: Store, cotype: dict[str, Any]) -> dict[str, Any]:
+def back_references(store: Store) -> dict[str, list[dict[str, Any]]]:
+    """Type id -> the fields that reference it, built once per request (one pass)."""
+    refs: dict[str, list[dict[str, Any]]] = {}
+    for f in store.fields.values():
+        if f["referenced_custom_type_id"]:
+            refs.setdefault(f["referenced_custom_type_id"], []).append(f)
+    return refs
+
+
+def render_type(store: Store, cotype: dict[str, Any],
+                refs: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     out = {k: copy.deepcopy(v) for k, v in cotype.items() if k != "field_order"}
     out["organization_id"] = store.organization_id
     out["fields"] = [field_summary(store.fields[fid]) for fid in cotype["field_order"]]
-    out["back_reference_fields"] = [
-        field_summary(f) for f in store.fields.values()
-        if f["referenced_custom_type_id"] == cotype["id"]
-    ]
+    if refs is None:
+        refs = back_references(store)
+    out["back_reference_fields"] = [field_summary(f) for f in refs.get(cotype["id"], [])]
     return out
 
 
