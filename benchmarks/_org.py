@@ -32,8 +32,17 @@ from typing import Any
 from schemasync.emulator import Store
 from schemasync.model import FieldSpec, Manifest, TypeSpec
 
-FIELD_CYCLE = ("text", "number", "date", "datetime", "choices", "user", "contact",
-               "custom_object", "hidden")
+FIELD_CYCLE = (
+    "text",
+    "number",
+    "date",
+    "datetime",
+    "choices",
+    "user",
+    "contact",
+    "custom_object",
+    "hidden",
+)
 CUSTOM_ROLES = ("Account Managers", "Support")
 _BASE62 = string.digits + string.ascii_letters
 STAMP_TYPE = "2024-01-01T00:00:00.000000"
@@ -92,34 +101,43 @@ def build_store(n_types: int, n_fields: int, seed: int = 7) -> Store:
             kind = _field_kind(j, k)
             fid = ids("cf_")
             order.append(fid)
-            fields.append({
-                "id": fid,
-                "custom_object_type_id": type_ids[j],
-                "name": f"Field {k:03d}",
-                "description": f"Field {k} of {type_name(j)}" if k % 4 == 0 else None,
-                "type": kind,
-                "required": k % 7 == 0,
-                "accepts_multiple_values": kind in ("user", "choices") and k % 3 == 0,
-                "editable_with_roles": [roles["Support"]] if k % 5 == 0 else [],
-                "choices": _choices(j, k) if kind == "choices" else None,
-                "referenced_custom_type_id": (type_ids[_ref_index(j, n_types)]
-                                              if kind == "custom_object" else None),
-                "back_reference_is_visible": (k % 2 == 0) if kind == "custom_object" else None,
-                "created_by": user, "updated_by": user,
-                "date_created": STAMP_FIELD, "date_updated": STAMP_FIELD,
-            })
-        types.append({
-            "id": type_ids[j],
-            "name": type_name(j),
-            "name_plural": type_name(j) + "s",
-            "description": f"The {j}th type",
-            "api_create_only": j % 7 == 0,
-            "editable_with_roles": ["admin", roles["Account Managers"]] if j % 3 == 0 else [],
-            "is_archived": False,
-            "field_order": order,
-            "created_by": user, "updated_by": user,
-            "date_created": STAMP_TYPE, "date_updated": STAMP_TYPE,
-        })
+            fields.append(
+                {
+                    "id": fid,
+                    "custom_object_type_id": type_ids[j],
+                    "name": f"Field {k:03d}",
+                    "description": f"Field {k} of {type_name(j)}" if k % 4 == 0 else None,
+                    "type": kind,
+                    "required": k % 7 == 0,
+                    "accepts_multiple_values": kind in ("user", "choices") and k % 3 == 0,
+                    "editable_with_roles": [roles["Support"]] if k % 5 == 0 else [],
+                    "choices": _choices(j, k) if kind == "choices" else None,
+                    "referenced_custom_type_id": (
+                        type_ids[_ref_index(j, n_types)] if kind == "custom_object" else None
+                    ),
+                    "back_reference_is_visible": (k % 2 == 0) if kind == "custom_object" else None,
+                    "created_by": user,
+                    "updated_by": user,
+                    "date_created": STAMP_FIELD,
+                    "date_updated": STAMP_FIELD,
+                }
+            )
+        types.append(
+            {
+                "id": type_ids[j],
+                "name": type_name(j),
+                "name_plural": type_name(j) + "s",
+                "description": f"The {j}th type",
+                "api_create_only": j % 7 == 0,
+                "editable_with_roles": ["admin", roles["Account Managers"]] if j % 3 == 0 else [],
+                "is_archived": False,
+                "field_order": order,
+                "created_by": user,
+                "updated_by": user,
+                "date_created": STAMP_TYPE,
+                "date_updated": STAMP_TYPE,
+            }
+        )
     state["custom_object_types"] = types
     state["custom_fields"] = fields
     return Store.from_state(state, seed=seed)
@@ -149,31 +167,36 @@ def build_manifest(n_types: int, n_fields: int) -> Manifest:
                 choices = [*choices, "Added choice"]
             if kind == "text" and j % 7 == 6 and k < len(FIELD_CYCLE) and not _new_type(j):
                 kind = "number"
-            specs.append(FieldSpec(
-                name=name,
-                type=kind,
-                choices=tuple(choices) if choices is not None else None,
-                required=(k % 7 == 0) != (g % 50 == 7),
-                accepts_multiple_values=kind in ("user", "choices") and k % 3 == 0,
-                description=description,
-                editable_with_roles=("Support",) if k % 5 == 0 else (),
-                references=(type_name(_ref_index(j, n_types))
-                            if kind == "custom_object" else None),
-                back_reference_is_visible=(k % 2 == 0) if kind == "custom_object" else False,
-                renamed_from=renamed_from,
-            ))
+            specs.append(
+                FieldSpec(
+                    name=name,
+                    type=kind,
+                    choices=tuple(choices) if choices is not None else None,
+                    required=(k % 7 == 0) != (g % 50 == 7),
+                    accepts_multiple_values=kind in ("user", "choices") and k % 3 == 0,
+                    description=description,
+                    editable_with_roles=("Support",) if k % 5 == 0 else (),
+                    references=(
+                        type_name(_ref_index(j, n_types)) if kind == "custom_object" else None
+                    ),
+                    back_reference_is_visible=(k % 2 == 0) if kind == "custom_object" else False,
+                    renamed_from=renamed_from,
+                )
+            )
         if j % 40 == 3 and len(specs) >= 2:
             specs[0], specs[1] = specs[1], specs[0]
         if j % 10 == 1:
             specs.append(FieldSpec(name="Added field", type="text", description="new"))
-        types.append(TypeSpec(
-            name=type_name(j),
-            name_plural=type_name(j) + "s",
-            description=f"The {j}th type" if j % 25 != 2 else f"Type {j}, described anew",
-            api_create_only=j % 7 == 0,
-            editable_with_roles=("admin", "Account Managers") if j % 3 == 0 else (),
-            fields=tuple(specs),
-        ))
+        types.append(
+            TypeSpec(
+                name=type_name(j),
+                name_plural=type_name(j) + "s",
+                description=f"The {j}th type" if j % 25 != 2 else f"Type {j}, described anew",
+                api_create_only=j % 7 == 0,
+                editable_with_roles=("admin", "Account Managers") if j % 3 == 0 else (),
+                fields=tuple(specs),
+            )
+        )
     return Manifest(types=tuple(types), sources=("<benchmark>",))
 
 
@@ -185,8 +208,9 @@ def matching_manifest(store: Store) -> Manifest:
     from schemasync.live import parse_live
 
     app = EmulatorApp(store)
-    with CloseClient("any-key", base_url="http://emulator.invalid/api/v1",
-                     transport=EmulatorTransport(app)) as client:
+    with CloseClient(
+        "any-key", base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
+    ) as client:
         live = parse_live(client.read_schema())
     return _manifest_from_doc(export_manifest(live))
 
@@ -194,19 +218,27 @@ def matching_manifest(store: Store) -> Manifest:
 def _manifest_from_doc(doc: dict[str, Any]) -> Manifest:
     types = []
     for t in doc.get("custom_object_types", []):
-        types.append(TypeSpec(
-            name=t["name"], name_plural=t["name_plural"], description=t.get("description"),
-            api_create_only=t.get("api_create_only", False),
-            editable_with_roles=tuple(t.get("editable_with_roles", ())),
-            fields=tuple(FieldSpec(
-                name=f["name"], type=f["type"],
-                choices=tuple(f["choices"]) if "choices" in f else None,
-                required=f.get("required", False),
-                accepts_multiple_values=f.get("accepts_multiple_values", False),
-                description=f.get("description"),
-                editable_with_roles=tuple(f.get("editable_with_roles", ())),
-                references=f.get("references"),
-                back_reference_is_visible=f.get("back_reference_is_visible", False),
-            ) for f in t.get("fields", [])),
-        ))
+        types.append(
+            TypeSpec(
+                name=t["name"],
+                name_plural=t["name_plural"],
+                description=t.get("description"),
+                api_create_only=t.get("api_create_only", False),
+                editable_with_roles=tuple(t.get("editable_with_roles", ())),
+                fields=tuple(
+                    FieldSpec(
+                        name=f["name"],
+                        type=f["type"],
+                        choices=tuple(f["choices"]) if "choices" in f else None,
+                        required=f.get("required", False),
+                        accepts_multiple_values=f.get("accepts_multiple_values", False),
+                        description=f.get("description"),
+                        editable_with_roles=tuple(f.get("editable_with_roles", ())),
+                        references=f.get("references"),
+                        back_reference_is_visible=f.get("back_reference_is_visible", False),
+                    )
+                    for f in t.get("fields", [])
+                ),
+            )
+        )
     return Manifest(types=tuple(types), sources=("<benchmark>",))

@@ -53,9 +53,13 @@ def _manifest(store: Any) -> Any:
             fields += [FieldSpec(name=f"New field {n}", type="number") for n in range(4)]
         types.append(dataclasses.replace(t, fields=tuple(fields)))
     for n in range(2):  # 2 new types with 19 fields each: 40 creates
-        types.append(TypeSpec(
-            name=f"New type {n}", name_plural=f"New types {n}",
-            fields=tuple(FieldSpec(name=f"Field {i}", type="text") for i in range(19))))
+        types.append(
+            TypeSpec(
+                name=f"New type {n}",
+                name_plural=f"New types {n}",
+                fields=tuple(FieldSpec(name=f"Field {i}", type="text") for i in range(19)),
+            )
+        )
     return dataclasses.replace(base, types=tuple(types))
 
 
@@ -72,8 +76,10 @@ def measure(headers: bool) -> dict[str, Any]:
     manifest = _manifest(store)
     app = EmulatorApp(store, api_keys={KEY}, rate_limit=RATE, rate_limit_headers=headers)
     events: list[str] = []
-    with serve(app, host="127.0.0.1") as server, \
-            CloseClient(KEY, base_url=server.url, on_event=events.append) as client:
+    with (
+        serve(app, host="127.0.0.1") as server,
+        CloseClient(KEY, base_url=server.url, on_event=events.append) as client,
+    ):
         time.sleep(RATE[1] + 0.1)  # start in a fresh window (nothing has used the key yet)
         t0 = time.perf_counter()
         plan = compute_plan(manifest, parse_live(client.read_schema()))
@@ -85,22 +91,33 @@ def measure(headers: bool) -> dict[str, Any]:
         t2 = time.perf_counter()
         stats = dataclasses.asdict(client.stats)
     log = app.log
-    ok_writes = sum(1 for method, _p, status in log
-                    if method in ("POST", "PUT", "DELETE") and status is not None
-                    and 200 <= status < 300)
+    ok_writes = sum(
+        1
+        for method, _p, status in log
+        if method in ("POST", "PUT", "DELETE") and status is not None and 200 <= status < 300
+    )
     return {
-        "headers": headers, "operations": len(plan.operations), "ok": report.ok,
-        "reads": reads, "requests": stats["requests"], "writes": ok_writes,
+        "headers": headers,
+        "operations": len(plan.operations),
+        "ok": report.ok,
+        "reads": reads,
+        "requests": stats["requests"],
+        "writes": ok_writes,
         "sent_writes": stats["writes"],
-        "plan_s": t1 - t0, "apply_s": t2 - t1, "total_s": t2 - t0,
+        "plan_s": t1 - t0,
+        "apply_s": t2 - t1,
+        "total_s": t2 - t0,
         "log_429": sum(1 for _m, _p, status in log if status == 429),
-        "client_429": stats["rate_limited"], "paced": stats["paced"],
-        "waited_s": stats["waited"], "log_requests": len(log),
+        "client_429": stats["rate_limited"],
+        "paced": stats["paced"],
+        "waited_s": stats["waited"],
+        "log_requests": len(log),
     }
 
 
-def rows(with_headers: dict[str, Any] | None,
-         without: dict[str, Any] | None) -> list[dict[str, Any]]:
+def rows(
+    with_headers: dict[str, Any] | None, without: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     out = []
     rate = RATE[0] / RATE[1]
     if with_headers:
@@ -108,30 +125,39 @@ def rows(with_headers: dict[str, Any] | None,
         minimum = r["writes"] / rate
         factor = r["apply_s"] / minimum
         total_min = r["requests"] / rate
-        out.append({
-            "figure": "apply 120 ops at 10 req/s, RateLimit headers",
-            "value": f"{r['apply_s']:.2f} s = {factor:.3f}x min, {r['log_429']} x 429",
-            "target": f"<= {TARGET_FACTOR:.2f}x {minimum:.0f} s, 0 x 429",
-            "ok": r["ok"] and factor <= TARGET_FACTOR and r["log_429"] == 0
-            and r["client_429"] == 0,
-            "detail": f"apply phase: {r['writes']} writes; plan before it: {r['reads']} reads "
-                      f"in {r['plan_s']:.2f} s; plan + apply {r['total_s']:.2f} s for "
-                      f"{r['requests']} requests = {r['total_s'] / total_min:.3f}x of "
-                      f"{total_min:.1f} s; client paced itself {r['paced']} times "
-                      f"({r['waited_s']:.2f} s waiting)"})
+        out.append(
+            {
+                "figure": "apply 120 ops at 10 req/s, RateLimit headers",
+                "value": f"{r['apply_s']:.2f} s = {factor:.3f}x min, {r['log_429']} x 429",
+                "target": f"<= {TARGET_FACTOR:.2f}x {minimum:.0f} s, 0 x 429",
+                "ok": r["ok"]
+                and factor <= TARGET_FACTOR
+                and r["log_429"] == 0
+                and r["client_429"] == 0,
+                "detail": f"apply phase: {r['writes']} writes; plan before it: {r['reads']} reads "
+                f"in {r['plan_s']:.2f} s; plan + apply {r['total_s']:.2f} s for "
+                f"{r['requests']} requests = {r['total_s'] / total_min:.3f}x of "
+                f"{total_min:.1f} s; client paced itself {r['paced']} times "
+                f"({r['waited_s']:.2f} s waiting)",
+            }
+        )
     if without:
         r = without
         minimum = r["writes"] / rate
-        out.append({
-            "figure": "apply 120 ops at 10 req/s, no headers (Retry-After)",
-            "value": f"{r['apply_s']:.2f} s, {r['log_429']} x 429",
-            "target": "completes; count 429s", "ok": r["ok"],
-            "detail": f"= {r['apply_s'] / minimum:.3f}x of {minimum:.0f} s; {r['writes']} "
-                      f"writes succeeded ({r['sent_writes']} sent, the rest answered 429); "
-                      f"{r['reads']} reads before (plan {r['plan_s']:.2f} s); "
-                      f"plan + apply {r['total_s']:.2f} s; each 429 was answered by waiting "
-                      f"Retry-After ({r['waited_s']:.2f} s in all); client counted "
-                      f"{r['client_429']} x 429"})
+        out.append(
+            {
+                "figure": "apply 120 ops at 10 req/s, no headers (Retry-After)",
+                "value": f"{r['apply_s']:.2f} s, {r['log_429']} x 429",
+                "target": "completes; count 429s",
+                "ok": r["ok"],
+                "detail": f"= {r['apply_s'] / minimum:.3f}x of {minimum:.0f} s; {r['writes']} "
+                f"writes succeeded ({r['sent_writes']} sent, the rest answered 429); "
+                f"{r['reads']} reads before (plan {r['plan_s']:.2f} s); "
+                f"plan + apply {r['total_s']:.2f} s; each 429 was answered by waiting "
+                f"Retry-After ({r['waited_s']:.2f} s in all); client counted "
+                f"{r['client_429']} x 429",
+            }
+        )
     return out
 
 
@@ -154,8 +180,10 @@ def main() -> None:
     a = None if args.no_headers else measure(True)
     b = None if args.headers else measure(False)
     for row in rows(a, b):
-        print(f"{row['figure']}: {row['value']} (target {row['target']}) "
-              f"{'OK' if row['ok'] else 'FAILED'}\n  {row['detail']}")
+        print(
+            f"{row['figure']}: {row['value']} (target {row['target']}) "
+            f"{'OK' if row['ok'] else 'FAILED'}\n  {row['detail']}"
+        )
 
 
 if __name__ == "__main__":

@@ -83,9 +83,14 @@ def _child_time(orgs: list[tuple[int, str, int, int]], reps: int) -> dict[str, A
             raw = client.read_schema()
             read_s = time.perf_counter() - t0
             requests = client.stats.requests
-        loaded[factor] = {"blob": json.dumps(raw).encode(), "manifest":
-                          build_manifest(n_types, n_fields), "types": n_types,
-                          "fields": n_types * n_fields, "requests": requests, "read_s": read_s}
+        loaded[factor] = {
+            "blob": json.dumps(raw).encode(),
+            "manifest": build_manifest(n_types, n_fields),
+            "types": n_types,
+            "fields": n_types * n_fields,
+            "requests": requests,
+            "read_s": read_s,
+        }
         del raw
 
     samples: dict[int, dict[str, list[float]]] = {f: {p: [] for p in PHASES} for f in loaded}
@@ -104,8 +109,9 @@ def _child_time(orgs: list[tuple[int, str, int, int]], reps: int) -> dict[str, A
             t3 = time.process_time()
             doc = render_json(plan)
             t4, w4 = time.process_time(), time.perf_counter()
-            for name, value in zip(PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0,
-                                            w4 - w0), strict=True):
+            for name, value in zip(
+                PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0, w4 - w0), strict=True
+            ):
                 samples[factor][name].append(value)
             out[factor]["summary"] = plan.summary()
             out[factor]["unmanaged"] = len(plan.unmanaged)
@@ -130,12 +136,17 @@ def _child_time(orgs: list[tuple[int, str, int, int]], reps: int) -> dict[str, A
     tracemalloc.stop()
 
     for factor, org in loaded.items():
-        out[factor].update({
-            "types": org["types"], "fields": org["fields"], "requests": org["requests"],
-            "read_s": org["read_s"], "reps": reps,
-            "min": {p: min(v) for p, v in samples[factor].items()},
-            "median": {p: statistics.median(v) for p, v in samples[factor].items()},
-        })
+        out[factor].update(
+            {
+                "types": org["types"],
+                "fields": org["fields"],
+                "requests": org["requests"],
+                "read_s": org["read_s"],
+                "reps": reps,
+                "min": {p: min(v) for p, v in samples[factor].items()},
+                "median": {p: statistics.median(v) for p, v in samples[factor].items()},
+            }
+        )
     out[big]["post_read_peak_mb"] = post_read_peak
     return {str(k): v for k, v in out.items()}
 
@@ -158,23 +169,33 @@ def _child_memory(url: str, n_types: int, n_fields: int) -> dict[str, Any]:
     plan = compute_plan(manifest, live, allow_replace=True)
     render_text(plan)
     render_json(plan)
-    return {"start_mb": start, "after_manifest_mb": after_manifest,
-            "after_read_mb": after_read, "peak_mb": _peak_rss_mb()}
+    return {
+        "start_mb": start,
+        "after_manifest_mb": after_manifest,
+        "after_read_mb": after_read,
+        "peak_mb": _peak_rss_mb(),
+    }
 
 
 # -- the parent: serves the orgs ------------------------------------------------------------
 
 
 def _run_child(args: list[str]) -> Any:
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", *args],
-                          capture_output=True, text=True, timeout=1800, check=False)
+    proc = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", *args],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"plan_cpu child failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure(scales: dict[int, tuple[int, int]], reps: int, memory: bool = True,
-            progress: Any = None) -> dict[int, dict[str, Any]]:
+def measure(
+    scales: dict[int, tuple[int, int]], reps: int, memory: bool = True, progress: Any = None
+) -> dict[int, dict[str, Any]]:
     from _org import build_store
 
     from schemasync.emulator import EmulatorApp, serve
@@ -188,18 +209,22 @@ def measure(scales: dict[int, tuple[int, int]], reps: int, memory: bool = True,
             apps[factor] = EmulatorApp(build_store(n_types, n_fields), api_keys={KEY})
             servers[factor] = stack.enter_context(serve(apps[factor], host="127.0.0.1"))
         say(f"plan cpu: reading the orgs over the socket, then {reps} interleaved rounds ...")
-        spec = [f"{f}:{servers[f].url}:{n_types}:{n_fields}"
-                for f, (n_types, n_fields) in scales.items()]
+        spec = [
+            f"{f}:{servers[f].url}:{n_types}:{n_fields}"
+            for f, (n_types, n_fields) in scales.items()
+        ]
         results = {int(k): v for k, v in _run_child(["time", str(reps), *spec]).items()}
         for factor, app in apps.items():
             results[factor]["log_requests"] = len(app.log)
         if memory:
             for factor in sorted(scales)[1:]:
-                say(f"plan cpu: peak memory of one plan of the {factor}x org in a fresh "
-                    "process ...")
+                say(
+                    f"plan cpu: peak memory of one plan of the {factor}x org in a fresh process ..."
+                )
                 n_types, n_fields = scales[factor]
                 results[factor]["memory"] = _run_child(
-                    ["memory", "1", f"{factor}:{servers[factor].url}:{n_types}:{n_fields}"])
+                    ["memory", "1", f"{factor}:{servers[factor].url}:{n_types}:{n_fields}"]
+                )
     return results
 
 
@@ -209,44 +234,64 @@ def rows(results: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for factor, r in sorted(results.items()):
         m, med = r["min"], r["median"]
-        detail = (f"CPU min of {r['reps']}: parse {m['parse']:.3f} + plan {m['plan']:.3f} + "
-                  f"text {m['text']:.3f} + json {m['json']:.3f} s; median {med['total']:.3f} s "
-                  f"({med['total'] / base_median:.1f}x); wall min {m['wall']:.3f} s; "
-                  f"{r['fields']:,} fields, {sum(r['summary'].values()):,} operations, "
-                  f"{r['unmanaged']} unmanaged; read: {r['requests']} requests")
+        detail = (
+            f"CPU min of {r['reps']}: parse {m['parse']:.3f} + plan {m['plan']:.3f} + "
+            f"text {m['text']:.3f} + json {m['json']:.3f} s; median {med['total']:.3f} s "
+            f"({med['total'] / base_median:.1f}x); wall min {m['wall']:.3f} s; "
+            f"{r['fields']:,} fields, {sum(r['summary'].values()):,} operations, "
+            f"{r['unmanaged']} unmanaged; read: {r['requests']} requests"
+        )
         shape = f"{r['types']} types x {r['fields'] // r['types']} fields"
         if factor == 1:
-            out.append({"figure": f"plan CPU after read, 1x ({shape})",
-                        "value": f"{m['total']:.3f} s", "target": f"<= {TARGET_1X} s",
-                        "ok": m["total"] <= TARGET_1X, "detail": detail})
+            out.append(
+                {
+                    "figure": f"plan CPU after read, 1x ({shape})",
+                    "value": f"{m['total']:.3f} s",
+                    "target": f"<= {TARGET_1X} s",
+                    "ok": m["total"] <= TARGET_1X,
+                    "detail": detail,
+                }
+            )
         else:
             ratio = m["total"] / base
-            out.append({"figure": f"plan CPU after read, {factor}x ({shape})",
-                        "value": f"{m['total']:.3f} s = {ratio:.1f}x",
-                        "target": f"<= {TARGET_RATIO_16X:g}x" if factor == 16 else
-                        f"(~{factor}x)",
-                        "ok": ratio <= TARGET_RATIO_16X if factor == 16 else None,
-                        "detail": detail})
+            out.append(
+                {
+                    "figure": f"plan CPU after read, {factor}x ({shape})",
+                    "value": f"{m['total']:.3f} s = {ratio:.1f}x",
+                    "target": f"<= {TARGET_RATIO_16X:g}x" if factor == 16 else f"(~{factor}x)",
+                    "ok": ratio <= TARGET_RATIO_16X if factor == 16 else None,
+                    "detail": detail,
+                }
+            )
     big = results[max(results)]
-    out.append({"figure": f"peak memory, {max(results)}x, post-read phase (tracemalloc)",
-                "value": f"{big['post_read_peak_mb']:.0f} MB", "target": f"< {TARGET_MB:g} MB",
-                "ok": big["post_read_peak_mb"] < TARGET_MB,
-                "detail": "Python allocations of parse + plan + render above what the process "
-                          "already held (the manifest and the decoded responses)"})
+    out.append(
+        {
+            "figure": f"peak memory, {max(results)}x, post-read phase (tracemalloc)",
+            "value": f"{big['post_read_peak_mb']:.0f} MB",
+            "target": f"< {TARGET_MB:g} MB",
+            "ok": big["post_read_peak_mb"] < TARGET_MB,
+            "detail": "Python allocations of parse + plan + render above what the process "
+            "already held (the manifest and the decoded responses)",
+        }
+    )
     for factor, r in sorted(results.items(), key=lambda kv: -kv[0]):
         mem = r.get("memory")
         if not mem:
             continue
         main_row = factor == max(results)
-        out.append({"figure": f"peak RSS, {factor}x ({r['fields']:,} fields), whole plan "
-                              f"process (VmHWM)",
-                    "value": f"{mem['peak_mb']:.0f} MB",
-                    "target": f"< {TARGET_MB:g} MB" if main_row else "(info)",
-                    "ok": mem["peak_mb"] < TARGET_MB if main_row else None,
-                    "detail": f"interpreter and imports {mem['start_mb']:.0f} MB; + manifest "
-                              f"{mem['after_manifest_mb']:.0f} MB; + reading the org "
-                              f"(decoded responses) {mem['after_read_mb']:.0f} MB; + parse, "
-                              f"plan, render {mem['peak_mb']:.0f} MB"})
+        out.append(
+            {
+                "figure": f"peak RSS, {factor}x ({r['fields']:,} fields), whole plan "
+                f"process (VmHWM)",
+                "value": f"{mem['peak_mb']:.0f} MB",
+                "target": f"< {TARGET_MB:g} MB" if main_row else "(info)",
+                "ok": mem["peak_mb"] < TARGET_MB if main_row else None,
+                "detail": f"interpreter and imports {mem['start_mb']:.0f} MB; + manifest "
+                f"{mem['after_manifest_mb']:.0f} MB; + reading the org "
+                f"(decoded responses) {mem['after_read_mb']:.0f} MB; + parse, "
+                f"plan, render {mem['peak_mb']:.0f} MB",
+            }
+        )
     return out
 
 

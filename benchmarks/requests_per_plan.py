@@ -33,16 +33,24 @@ def count(n_types: int, n_fields: int) -> dict[str, Any]:
 
     app = EmulatorApp(build_store(n_types, n_fields), api_keys={KEY})
     manifest = build_manifest(n_types, n_fields)
-    with CloseClient(KEY, base_url="http://emulator.invalid/api/v1",
-                     transport=EmulatorTransport(app)) as client:
+    with CloseClient(
+        KEY, base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
+    ) as client:
         t0 = time.perf_counter()
         plan = compute_plan(manifest, parse_live(client.read_schema()), allow_replace=True)
         seconds = time.perf_counter() - t0
         stats = client.stats
     paths = Counter(f"{method} {path}" for method, path, _status in app.log)
-    return {"types": n_types, "fields": n_types * n_fields, "client": stats.requests,
-            "log": len(app.log), "by_method": dict(stats.by_method), "paths": dict(paths),
-            "operations": len(plan.operations), "seconds": seconds}
+    return {
+        "types": n_types,
+        "fields": n_types * n_fields,
+        "client": stats.requests,
+        "log": len(app.log),
+        "by_method": dict(stats.by_method),
+        "paths": dict(paths),
+        "operations": len(plan.operations),
+        "seconds": seconds,
+    }
 
 
 def rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -50,9 +58,15 @@ def rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     constant = counts == {EXPECTED}
     sizes = ", ".join(f"{r['types']}x{r['fields'] // r['types']}={r['client']}" for r in results)
     paths = sorted(results[-1]["paths"])
-    return [{"figure": "requests per plan (types x fields = requests)",
-             "value": sizes, "target": f"= {EXPECTED} at every size", "ok": constant,
-             "detail": f"client.stats and app.log agree; {', '.join(paths)}"}]
+    return [
+        {
+            "figure": "requests per plan (types x fields = requests)",
+            "value": sizes,
+            "target": f"= {EXPECTED} at every size",
+            "ok": constant,
+            "detail": f"client.stats and app.log agree; {', '.join(paths)}",
+        }
+    ]
 
 
 def run(progress: Any = None) -> list[dict[str, Any]]:
@@ -67,9 +81,11 @@ def run(progress: Any = None) -> list[dict[str, Any]]:
 def main() -> None:
     for n_types, n_fields in SIZES:
         r = count(n_types, n_fields)
-        print(f"{n_types:>4} types x {n_fields:>3} fields ({r['fields']:>6,} fields): "
-              f"client {r['client']} requests, emulator log {r['log']}, "
-              f"{r['operations']:,} operations planned  {r['paths']}")
+        print(
+            f"{n_types:>4} types x {n_fields:>3} fields ({r['fields']:>6,} fields): "
+            f"client {r['client']} requests, emulator log {r['log']}, "
+            f"{r['operations']:,} operations planned  {r['paths']}"
+        )
 
 
 if __name__ == "__main__":

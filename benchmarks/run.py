@@ -50,8 +50,10 @@ def machine() -> str:
     except OSError:
         pass
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}; load average {load}")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; load average {load}"
+    )
 
 
 def _status(ok: bool | None) -> str:
@@ -72,8 +74,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     ap.add_argument("--skip", default="", help="comma-separated sections to leave out")
-    ap.add_argument("--reps", type=int, default=None,
-                    help="repetitions for plan (default 9) and startup (default 40)")
+    ap.add_argument(
+        "--reps",
+        type=int,
+        default=None,
+        help="repetitions for plan (default 9) and startup (default 40)",
+    )
     args = ap.parse_args()
     chosen = args.only.split(",") if args.only else list(SECTIONS)
     chosen = [s for s in chosen if s not in args.skip.split(",")]
@@ -87,11 +93,20 @@ def main() -> int:
     print(f"schemasync benchmarks, {datetime.date.today().isoformat()}")
     print(f"machine: {machine()}")
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, cwd=startup.ROOT, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "schemasync"],
-                               capture_output=True, text=True, cwd=startup.ROOT,
-                               timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=startup.ROOT,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "schemasync"],
+            capture_output=True,
+            text=True,
+            cwd=startup.ROOT,
+            timeout=10,
+        ).stdout.strip()
         print(f"code: {commit or '?'}{' + uncommitted changes' if dirty else ''}")
     except (OSError, subprocess.SubprocessError):
         pass
@@ -115,9 +130,11 @@ def main() -> int:
     missed = [r["figure"] for r in rows if r["ok"] is False]
     targets = [r for r in rows if r["ok"] is not None]
     print()
-    print(f"{len(targets) - len(missed)} of {len(targets)} targets met (rows marked '-' are "
-          f"informative); {time.perf_counter() - started:.0f} s; load average now "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}.")
+    print(
+        f"{len(targets) - len(missed)} of {len(targets)} targets met (rows marked '-' are "
+        f"informative); {time.perf_counter() - started:.0f} s; load average now "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}."
+    )
     if missed:
         print("Short of target: " + "; ".join(missed))
     return 1 if missed else 0

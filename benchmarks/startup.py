@@ -31,8 +31,17 @@ from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join("examples", "crm.yaml")
-HEAVY = ("httpx", "httpcore", "jsonschema", "referencing", "rpds", "attrs", "deepdiff", "yaml",
-         "click")
+HEAVY = (
+    "httpx",
+    "httpcore",
+    "jsonschema",
+    "referencing",
+    "rpds",
+    "attrs",
+    "deepdiff",
+    "yaml",
+    "click",
+)
 TARGET = 2.0
 
 
@@ -81,8 +90,9 @@ def _timed(argv: list[str], env: dict[str, str]) -> float:
     """Wall time of one run. Not subprocess.run(timeout=...): waiting with a timeout polls
     with sleeps of up to 50 ms, which would be measured too; a timer kills a stuck run."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     watchdog = threading.Timer(60, proc.kill)
     watchdog.start()
     try:
@@ -95,13 +105,19 @@ def _timed(argv: list[str], env: dict[str, str]) -> float:
 def imported(args: list[str], cache: str) -> dict[str, float]:
     """Top-level packages imported by `python -X importtime -m schemasync ARGS`, with their
     cumulative import time in ms (as importtime reports it: inflated by its own overhead)."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "schemasync", *args],
-                          cwd=ROOT, env=_env(cache), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "schemasync", *args],
+        cwd=ROOT,
+        env=_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     out: dict[str, float] = {}
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:
             continue
-        _, cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
+        _, cumulative, name = (part.strip() for part in line[len("import time:") :].split("|"))
         if cumulative.isdigit() and name and not name.startswith(" "):
             top = name.split(".")[0]
             if top == name:  # the package itself: its cumulative time covers its submodules
@@ -115,36 +131,53 @@ def run(reps: int = 40, progress: Any = None) -> list[dict[str, Any]]:
         if progress:
             progress(f"start-up: {reps} interleaved runs of each command ...")
         t = time_commands(reps, cache)
-        mods = {"--help": imported(["--help"], cache),
-                "validate": imported(["validate", EXAMPLE], cache)}
+        mods = {
+            "--help": imported(["--help"], cache),
+            "validate": imported(["validate", EXAMPLE], cache),
+        }
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     base = t["python -c pass"]
     rows = []
     for label, script_key, module_key, mod_key in (
-            ("start-up: schemasync --help", "schemasync --help",
-             "python -m schemasync --help", "--help"),
-            ("start-up: schemasync validate examples/crm.yaml", "schemasync validate",
-             "python -m schemasync validate", "validate")):
+        (
+            "start-up: schemasync --help",
+            "schemasync --help",
+            "python -m schemasync --help",
+            "--help",
+        ),
+        (
+            "start-up: schemasync validate examples/crm.yaml",
+            "schemasync validate",
+            "python -m schemasync validate",
+            "validate",
+        ),
+    ):
         ratio = t[script_key] / base
         heavy = [f"{m} {mods[mod_key][m]:.0f} ms" for m in HEAVY if m in mods[mod_key]]
-        rows.append({
-            "figure": label,
-            "value": f"{t[script_key] * 1000:.0f} ms = {ratio:.2f}x",
-            "target": f"<= {TARGET:g}x of {base * 1000:.0f} ms",
-            "ok": ratio <= TARGET,
-            "detail": f"python -m schemasync: {t[module_key] * 1000:.0f} ms = "
-                      f"{t[module_key] / base:.2f}x; median of {reps}; heavy imports "
-                      f"(importtime, cumulative): {', '.join(heavy) or 'none'}"})
+        rows.append(
+            {
+                "figure": label,
+                "value": f"{t[script_key] * 1000:.0f} ms = {ratio:.2f}x",
+                "target": f"<= {TARGET:g}x of {base * 1000:.0f} ms",
+                "ok": ratio <= TARGET,
+                "detail": f"python -m schemasync: {t[module_key] * 1000:.0f} ms = "
+                f"{t[module_key] / base:.2f}x; median of {reps}; heavy imports "
+                f"(importtime, cumulative): {', '.join(heavy) or 'none'}",
+            }
+        )
     help_heavy = [m for m in ("httpx", "jsonschema", "deepdiff", "yaml") if m in mods["--help"]]
     val_heavy = [m for m in ("httpx", "deepdiff") if m in mods["validate"]]
-    rows.append({
-        "figure": "heavy imports only where needed",
-        "value": f"--help: {', '.join(help_heavy) or 'none'}; validate: "
-                 f"{', '.join(val_heavy) or 'no httpx/deepdiff'}",
-        "target": "--help none of httpx/jsonschema/deepdiff/yaml",
-        "ok": not help_heavy and not val_heavy,
-        "detail": "validate needs yaml and jsonschema; see benchmarks/README.md"})
+    rows.append(
+        {
+            "figure": "heavy imports only where needed",
+            "value": f"--help: {', '.join(help_heavy) or 'none'}; validate: "
+            f"{', '.join(val_heavy) or 'no httpx/deepdiff'}",
+            "target": "--help none of httpx/jsonschema/deepdiff/yaml",
+            "ok": not help_heavy and not val_heavy,
+            "detail": "validate needs yaml and jsonschema; see benchmarks/README.md",
+        }
+    )
     return rows
 
 
@@ -153,8 +186,10 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=40)
     args = ap.parse_args()
     for row in run(args.reps, progress=lambda m: print(m, file=sys.stderr)):
-        print(f"{row['figure']}: {row['value']} (target {row['target']}) "
-              f"{'OK' if row['ok'] else 'SHORT'}\n  {row['detail']}")
+        print(
+            f"{row['figure']}: {row['value']} (target {row['target']}) "
+            f"{'OK' if row['ok'] else 'SHORT'}\n  {row['detail']}"
+        )
 
 
 if __name__ == "__main__":

@@ -34,38 +34,58 @@ def measure(n_types: int = SIZE[0], n_fields: int = SIZE[1]) -> dict[str, Any]:
 
     app = EmulatorApp(build_store(n_types, n_fields), api_keys={KEY})
     manifest = build_manifest(n_types, n_fields)
-    with CloseClient(KEY, base_url="http://emulator.invalid/api/v1",
-                     transport=EmulatorTransport(app)) as client:
-        plan = compute_plan(manifest, parse_live(client.read_schema()), prune=True,
-                            allow_replace=True)
+    with CloseClient(
+        KEY, base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
+    ) as client:
+        plan = compute_plan(
+            manifest, parse_live(client.read_schema()), prune=True, allow_replace=True
+        )
         app.reset_log()
         before = client.stats.requests
         report = apply_plan(plan, client)
         client_requests = client.stats.requests - before
         log = list(app.log)
-        again = compute_plan(manifest, parse_live(client.read_schema()), prune=True,
-                             allow_replace=True)
+        again = compute_plan(
+            manifest, parse_live(client.read_schema()), prune=True, allow_replace=True
+        )
     actions = Counter(op.action for op in plan.operations)
     methods = Counter(method for method, _path, _status in log)
     writes = sum(methods[m] for m in WRITES)
-    return {"operations": len(plan.operations), "actions": dict(actions),
-            "replaces": actions["replace"], "writes": writes, "reads": methods["GET"],
-            "methods": dict(methods), "client_requests": client_requests,
-            "ok": report.ok, "converged": not again.has_changes,
-            "statuses": sorted({status for _m, _p, status in log if status is not None})}
+    return {
+        "operations": len(plan.operations),
+        "actions": dict(actions),
+        "replaces": actions["replace"],
+        "writes": writes,
+        "reads": methods["GET"],
+        "methods": dict(methods),
+        "client_requests": client_requests,
+        "ok": report.ok,
+        "converged": not again.has_changes,
+        "statuses": sorted({status for _m, _p, status in log if status is not None}),
+    }
 
 
 def rows(r: dict[str, Any]) -> list[dict[str, Any]]:
     expected = r["operations"] + r["replaces"]
-    ok = (r["writes"] == expected and r["reads"] == 0 and r["client_requests"] == r["writes"]
-          and r["ok"] and r["converged"])
+    ok = (
+        r["writes"] == expected
+        and r["reads"] == 0
+        and r["client_requests"] == r["writes"]
+        and r["ok"]
+        and r["converged"]
+    )
     acts = ", ".join(f"{n} {a}" for a, n in sorted(r["actions"].items()))
-    return [{"figure": "writes per apply (from app.log)",
-             "value": f"{r['writes']} writes for {r['operations']} ops",
-             "target": f"= ops + replaces = {expected}", "ok": ok,
-             "detail": f"{acts}; writes by method {r['methods']}; {r['reads']} reads during "
-                       f"apply; statuses {r['statuses']}; plan afterwards "
-                       f"{'empty' if r['converged'] else 'NOT empty'}"}]
+    return [
+        {
+            "figure": "writes per apply (from app.log)",
+            "value": f"{r['writes']} writes for {r['operations']} ops",
+            "target": f"= ops + replaces = {expected}",
+            "ok": ok,
+            "detail": f"{acts}; writes by method {r['methods']}; {r['reads']} reads during "
+            f"apply; statuses {r['statuses']}; plan afterwards "
+            f"{'empty' if r['converged'] else 'NOT empty'}",
+        }
+    ]
 
 
 def run(progress: Any = None) -> list[dict[str, Any]]:
@@ -77,8 +97,10 @@ def run(progress: Any = None) -> list[dict[str, Any]]:
 def main() -> None:
     r = measure()
     for row in rows(r):
-        print(f"{row['figure']}: {row['value']} (target {row['target']}) "
-              f"{'OK' if row['ok'] else 'FAILED'}\n  {row['detail']}")
+        print(
+            f"{row['figure']}: {row['value']} (target {row['target']}) "
+            f"{'OK' if row['ok'] else 'FAILED'}\n  {row['detail']}"
+        )
 
 
 if __name__ == "__main__":

@@ -11,15 +11,21 @@ from schemasync.live import FIELDS_PATH, TYPES_PATH
 from schemasync.model import TYPE_KIND
 from schemasync.plan import Operation, Plan
 
-_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted",
-         "reorder": "reordered"}
+_PAST = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "reorder": "reordered",
+}
 
 
 class Writer(Protocol):
     """The part of CloseClient that apply uses (tests may hand in any such object)."""
 
-    def create(self, path: str, body: dict[str, Any], *,
-               reconcile: Callable[[], dict[str, Any] | None]) -> Any: ...
+    def create(
+        self, path: str, body: dict[str, Any], *, reconcile: Callable[[], dict[str, Any] | None]
+    ) -> Any: ...
     def put(self, path: str, body: dict[str, Any]) -> Any: ...
     def delete(self, path: str) -> Any: ...
     def list_all(self, path: str) -> list[dict[str, Any]]: ...
@@ -42,6 +48,7 @@ class ApplyReport:
     def to_dict(self) -> dict[str, Any]:
         def line(op: Operation) -> dict[str, str]:
             return {"action": op.action, "kind": op.kind, "address": op.address}
+
         return {
             "done": [line(op) for op in self.done],
             "failed": (dict(line(self.failed), error=self.error or "") if self.failed else None),
@@ -86,9 +93,12 @@ def _find_created(client: Writer, op: Operation, body: dict[str, Any]) -> dict[s
     if op.kind == TYPE_KIND:
         found = [t for t in client.list_all(TYPES_PATH) if t.get("name") == body.get("name")]
     else:
-        found = [f for f in client.list_all(FIELDS_PATH)
-                 if f.get("name") == body.get("name")
-                 and f.get("custom_object_type_id") == body.get("custom_object_type_id")]
+        found = [
+            f
+            for f in client.list_all(FIELDS_PATH)
+            if f.get("name") == body.get("name")
+            and f.get("custom_object_type_id") == body.get("custom_object_type_id")
+        ]
     # The plan only creates names that were not live, so one match is ours; several means
     # someone else is writing too, and guessing could adopt the wrong object.
     return found[0] if len(found) == 1 else None
@@ -148,19 +158,21 @@ def apply_plan(
             report.failed = op
             report.error = str(e)
             if phase:
-                report.error += (" (the old field was already deleted; "
-                                 "run plan again to create the new one)")
-            report.not_attempted = list(ops[i + 1:])
+                report.error += (
+                    " (the old field was already deleted; run plan again to create the new one)"
+                )
+            report.not_attempted = list(ops[i + 1 :])
             progress(f"[{i + 1}/{len(ops)}] failed: {op.action} {op.address}")
             break
         except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: the request is abandoned
             report.stopped_by = "interrupt"
             report.failed = op
-            report.error = ("abandoned while its request was in flight; it may or may not "
-                            "have been applied")
+            report.error = (
+                "abandoned while its request was in flight; it may or may not have been applied"
+            )
             if phase:
                 report.error += " (the old field was already deleted)"
-            report.not_attempted = list(ops[i + 1:])
+            report.not_attempted = list(ops[i + 1 :])
             progress(f"[{i + 1}/{len(ops)}] abandoned: {op.action} {op.address}")
             break
         report.done.append(op)

@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 
 RESULTS = ("applied", "partial", "failed", "interrupted", "no-changes")
 Say = Callable[[str], None]
-_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted",
-         "reorder": "reordered"}
+_PAST = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "reorder": "reordered",
+}
 
 
 def utc_now() -> str:
@@ -72,8 +77,9 @@ class ApplyAudit:
         self.finished_at = utc_now()
         self.result = result_of(exc, self.plan)
         if exc is not None:
-            self.error = str(exc) or ("interrupted" if self.result == "interrupted"
-                                      else type(exc).__name__)
+            self.error = str(exc) or (
+                "interrupted" if self.result == "interrupted" else type(exc).__name__
+            )
 
     def operations(self) -> dict[str, Any] | None:
         """What happened to each operation; None when an abandoned request left it unknown."""
@@ -82,13 +88,17 @@ class ApplyAudit:
         if self.plan is not None and not self.executing:  # stopped before the first write
             from schemasync.apply import ApplyReport
 
-            return ApplyReport(total=len(self.plan.operations),
-                               not_attempted=list(self.plan.operations)).to_dict()
+            return ApplyReport(
+                total=len(self.plan.operations), not_attempted=list(self.plan.operations)
+            ).to_dict()
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        target = self.org or {"environment": self.target.env.name if self.target.env else None,
-                              "api_url": self.target.api_url, "org": None}
+        target = self.org or {
+            "environment": self.target.env.name if self.target.env else None,
+            "api_url": self.target.api_url,
+            "org": None,
+        }
         return {
             "schemasync_version": __version__,
             "target": target,
@@ -125,11 +135,14 @@ class ApplyAudit:
             what = f"{total} operation(s) planned; run `schemasync plan` to see what remains"
         else:
             what = f"nothing applied ({total} operation(s) planned)"
-        where = (flow.describe_org(self.org, self.target) if self.org is not None
-                 else self.target.label)
-        lines = [f"Summary: {self.result}: {what}",
-                 f"  target: {where}",
-                 f"  plan:   {self.plan.fingerprint if self.plan else 'none'}"]
+        where = (
+            flow.describe_org(self.org, self.target) if self.org is not None else self.target.label
+        )
+        lines = [
+            f"Summary: {self.result}: {what}",
+            f"  target: {where}",
+            f"  plan:   {self.plan.fingerprint if self.plan else 'none'}",
+        ]
         if report_file:
             lines.append(f"  report: {report_file}")
         return "\n".join(lines)
@@ -138,13 +151,16 @@ class ApplyAudit:
 def _check_writable(path: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise SchemaSyncError(f"cannot write the report {path}: {folder} is not a writable "
-                              "directory (nothing was applied)")
+        raise SchemaSyncError(
+            f"cannot write the report {path}: {folder} is not a writable "
+            "directory (nothing was applied)"
+        )
 
 
 @contextmanager
-def recording(target: Target, source: dict[str, str], report_file: str | None,
-              say: Say) -> Iterator[ApplyAudit]:
+def recording(
+    target: Target, source: dict[str, str], report_file: str | None, say: Say
+) -> Iterator[ApplyAudit]:
     """Record the apply run inside: on the way out, whatever happened, write the report
     (when asked) and say the summary (once there is a plan); exceptions still propagate."""
     from schemasync import flow

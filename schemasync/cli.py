@@ -46,11 +46,19 @@ class SchemaSyncGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)  # workflow order (validate, plan, apply, ...), not a-z
 
-    def main(self, args: Any = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> Any:
-        code = _run(lambda: super(SchemaSyncGroup, self).main(
-            args, prog_name or "schemasync", complete_var, standalone_mode=False, **extra))
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = _run(
+            lambda: super(SchemaSyncGroup, self).main(
+                args, prog_name or "schemasync", complete_var, standalone_mode=False, **extra
+            )
+        )
         sys.exit(code)
 
 
@@ -104,37 +112,59 @@ def cli() -> None:
 
 
 def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--config", "config_path", metavar="FILE",
-                        help="Environments file (default: ./schemasync.yaml if present).")(f)
+    return click.option(
+        "--config",
+        "config_path",
+        metavar="FILE",
+        help="Environments file (default: ./schemasync.yaml if present).",
+    )(f)
 
 
 def connection_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--api-key/--api-url/--env/--config, resolved into one `target` argument."""
 
     @functools.wraps(f)
-    def wrapper(*args: Any, api_key: str | None, api_url: str | None, env_name: str | None,
-                config_path: str | None, **kwargs: Any) -> Any:
-        target = resolve_target(env_name=env_name, config=load_config(config_path),
-                                flag_url=api_url, flag_key=api_key)
+    def wrapper(
+        *args: Any,
+        api_key: str | None,
+        api_url: str | None,
+        env_name: str | None,
+        config_path: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        target = resolve_target(
+            env_name=env_name, config=load_config(config_path), flag_url=api_url, flag_key=api_key
+        )
         return f(*args, target=target, **kwargs)
 
-    wrapper = config_option(wrapper)
-    wrapper = click.option("--env", "env_name", envvar="SCHEMASYNC_ENV", metavar="NAME",
-                           help="Environment from the config file (env SCHEMASYNC_ENV).")(wrapper)
-    wrapper = click.option("--api-url", metavar="URL",
-                           help=f"Close API base URL (env CLOSE_API_URL; default "
-                           f"{DEFAULT_API_URL}).")(wrapper)
-    wrapper = click.option("--api-key", metavar="KEY",
-                           help="Close API key (env CLOSE_API_KEY; never printed).")(wrapper)
-    return wrapper
+    command: Callable[..., Any] = config_option(wrapper)
+    command = click.option(
+        "--env",
+        "env_name",
+        envvar="SCHEMASYNC_ENV",
+        metavar="NAME",
+        help="Environment from the config file (env SCHEMASYNC_ENV).",
+    )(command)
+    command = click.option(
+        "--api-url",
+        metavar="URL",
+        help=f"Close API base URL (env CLOSE_API_URL; default {DEFAULT_API_URL}).",
+    )(command)
+    command = click.option(
+        "--api-key", metavar="KEY", help="Close API key (env CLOSE_API_KEY; never printed)."
+    )(command)
+    return command
 
 
 def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--allow-replace", is_flag=True,
-                     help="Allow replacing fields whose type or references changed "
-                     "(destroys their values).")(f)
-    f = click.option("--prune", is_flag=True,
-                     help="Delete live types and fields the manifest does not name.")(f)
+    f = click.option(
+        "--allow-replace",
+        is_flag=True,
+        help="Allow replacing fields whose type or references changed (destroys their values).",
+    )(f)
+    f = click.option(
+        "--prune", is_flag=True, help="Delete live types and fields the manifest does not name."
+    )(f)
     return f
 
 
@@ -150,15 +180,22 @@ def format_options(f: Callable[..., Any]) -> Callable[..., Any]:
             raise UsageError(f"--json means --format json; it cannot go with --format {fmt}")
         return f(*args, fmt="json" if as_json else (fmt or "text"), **kwargs)
 
-    wrapper = click.option("--json", "as_json", is_flag=True,
-                           help="Same as --format json.")(wrapper)
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                        help="How to print the plan on stdout: text (default), json (the plan "
-                        "document), markdown (a pull-request comment).")(wrapper)
+    wrapper = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(
+        wrapper
+    )
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="How to print the plan on stdout: text (default), json (the plan "
+        "document), markdown (a pull-request comment).",
+    )(wrapper)
 
 
-def _print_plan(p: Plan, no_color: bool = False, fmt: str = "text",
-                title: str | None = None) -> None:
+def _print_plan(
+    p: Plan, no_color: bool = False, fmt: str = "text", title: str | None = None
+) -> None:
     if fmt == "json":
         from schemasync.render import render_json
 
@@ -188,15 +225,30 @@ def validate(manifests: tuple[str, ...]) -> int:
 @cli.command()
 @click.argument("manifest")
 @format_options
-@click.option("--out", "out_file", metavar="PLAN",
-              help="Save the plan (the JSON document, whatever --format) to apply later.")
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
+@click.option(
+    "--out",
+    "out_file",
+    metavar="PLAN",
+    help="Save the plan (the JSON document, whatever --format) to apply later.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
 @click.option("--no-color", is_flag=True, help="No colour even on a terminal.")
 @plan_options
 @connection_options
-def plan(manifest: str, fmt: str, out_file: str | None, detailed_exitcode: bool,
-         no_color: bool, prune: bool, allow_replace: bool, target: Target) -> int:
+def plan(
+    manifest: str,
+    fmt: str,
+    out_file: str | None,
+    detailed_exitcode: bool,
+    no_color: bool,
+    prune: bool,
+    allow_replace: bool,
+    target: Target,
+) -> int:
     """Show what apply would change in the org to match MANIFEST."""
     from schemasync import flow
     from schemasync.render import render_json
@@ -204,8 +256,9 @@ def plan(manifest: str, fmt: str, out_file: str | None, detailed_exitcode: bool,
     m = flow.load(manifest)  # a bad manifest fails before any request
     with flow.connect(target, err) as client:
         err(f"Reading the org at {target.label} ...")
-        p = flow.make_plan(m, flow.read_live(client), target, prune=prune,
-                           allow_replace=allow_replace)
+        p = flow.make_plan(
+            m, flow.read_live(client), target, prune=prune, allow_replace=allow_replace
+        )
     if out_file:
         flow.write_file(out_file, render_json(p))
         err(f"Saved the plan to {out_file}; apply it with: schemasync apply --plan {out_file}")
@@ -216,16 +269,31 @@ def plan(manifest: str, fmt: str, out_file: str | None, detailed_exitcode: bool,
 
 @cli.command()
 @click.argument("manifest", required=False)
-@click.option("--plan", "plan_file", metavar="PLAN",
-              help="Apply exactly this saved plan (refused if the org changed since).")
+@click.option(
+    "--plan",
+    "plan_file",
+    metavar="PLAN",
+    help="Apply exactly this saved plan (refused if the org changed since).",
+)
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--report", "report_file", metavar="FILE",
-              help="Write an audit record (JSON: target org, plan fingerprint, times, result, "
-              "each operation) to FILE, also when the apply fails.")
+@click.option(
+    "--report",
+    "report_file",
+    metavar="FILE",
+    help="Write an audit record (JSON: target org, plan fingerprint, times, result, "
+    "each operation) to FILE, also when the apply fails.",
+)
 @plan_options
 @connection_options
-def apply(manifest: str | None, plan_file: str | None, auto_approve: bool,
-          report_file: str | None, prune: bool, allow_replace: bool, target: Target) -> int:
+def apply(
+    manifest: str | None,
+    plan_file: str | None,
+    auto_approve: bool,
+    report_file: str | None,
+    prune: bool,
+    allow_replace: bool,
+    target: Target,
+) -> int:
     """Make the org match MANIFEST (asks first), or apply a saved --plan."""
     from schemasync import flow
     from schemasync.audit import recording
@@ -233,8 +301,9 @@ def apply(manifest: str | None, plan_file: str | None, auto_approve: bool,
     if bool(manifest) == bool(plan_file):
         raise UsageError("give either MANIFEST or --plan PLAN (not both, not neither)")
     if plan_file and (prune or allow_replace):
-        raise UsageError("--prune and --allow-replace belong to the plan: pass them to "
-                         "`schemasync plan` instead")
+        raise UsageError(
+            "--prune and --allow-replace belong to the plan: pass them to `schemasync plan` instead"
+        )
     if plan_file:
         with recording(target, {"plan": plan_file}, report_file, err) as rec:
             saved = rec.plan = flow.read_plan_file(plan_file)
@@ -246,8 +315,10 @@ def apply(manifest: str | None, plan_file: str | None, auto_approve: bool,
                     err("The plan has no changes; nothing to apply.")
                     return EXIT_OK
                 rec.org = flow.org_info(client, target)
-                err(f"Applying {len(saved.operations)} operation(s) to "
-                    f"{flow.describe_org(rec.org, target)} ...")
+                err(
+                    f"Applying {len(saved.operations)} operation(s) to "
+                    f"{flow.describe_org(rec.org, target)} ..."
+                )
                 rec.execute(saved, client, err)
         return EXIT_OK
     assert manifest is not None
@@ -255,8 +326,9 @@ def apply(manifest: str | None, plan_file: str | None, auto_approve: bool,
         m = flow.load(manifest)
         with flow.connect(target, err) as client:
             err(f"Reading the org at {target.label} ...")
-            p = rec.plan = flow.make_plan(m, flow.read_live(client), target, prune=prune,
-                                          allow_replace=allow_replace)
+            p = rec.plan = flow.make_plan(
+                m, flow.read_live(client), target, prune=prune, allow_replace=allow_replace
+            )
             _print_plan(p)
             if not p.has_changes:
                 return EXIT_OK
@@ -291,8 +363,10 @@ def _two_envs(config_path: str | None, source: str, dest: str) -> tuple[Target, 
     config = load_config(config_path)
     if source == dest:
         raise UsageError("--from and --to name the same environment")
-    return (resolve_target(env_name=source, config=config, flag_url=None, flag_key=None),
-            resolve_target(env_name=dest, config=config, flag_url=None, flag_key=None))
+    return (
+        resolve_target(env_name=source, config=config, flag_url=None, flag_key=None),
+        resolve_target(env_name=dest, config=config, flag_url=None, flag_key=None),
+    )
 
 
 def _source_manifest(source: Target, tmpdir: str) -> Any:
@@ -316,9 +390,17 @@ def _source_manifest(source: Target, tmpdir: str) -> Any:
 @click.option("--out", "out_file", metavar="PLAN", help="Save the plan (JSON) to apply later.")
 @plan_options
 @config_option
-def promote(source_env: str, dest_env: str, do_apply: bool, auto_approve: bool, fmt: str,
-            out_file: str | None, prune: bool, allow_replace: bool,
-            config_path: str | None) -> int:
+def promote(
+    source_env: str,
+    dest_env: str,
+    do_apply: bool,
+    auto_approve: bool,
+    fmt: str,
+    out_file: str | None,
+    prune: bool,
+    allow_replace: bool,
+    config_path: str | None,
+) -> int:
     """Make the live schema of environment --from the desired state of --to.
 
     Equivalent to `export --env FROM` then `plan`/`apply --env TO`: references and custom
@@ -334,12 +416,15 @@ def promote(source_env: str, dest_env: str, do_apply: bool, auto_approve: bool, 
         desired = _source_manifest(source, tmpdir)
     with flow.connect(dest, err) as client:
         err(f"Planning {source.label} -> {dest.label} ...")
-        p = flow.make_plan(desired, flow.read_live(client), dest, prune=prune,
-                           allow_replace=allow_replace)
+        p = flow.make_plan(
+            desired, flow.read_live(client), dest, prune=prune, allow_replace=allow_replace
+        )
         if out_file:
             flow.write_file(out_file, render_json(p))
-            err(f"Saved the plan to {out_file}; apply it with: schemasync apply --env "
-                f"{dest_env} --plan {out_file}")
+            err(
+                f"Saved the plan to {out_file}; apply it with: schemasync apply --env "
+                f"{dest_env} --plan {out_file}"
+            )
         _print_plan(p, fmt=fmt, title=f"schemasync promote {source_env} → {dest_env}")
         if not do_apply or not p.has_changes:
             return EXIT_OK
@@ -388,14 +473,22 @@ def schema(which: str) -> int:
 
 
 @cli.command()
-@click.option("--port", type=int, default=8765, show_default=True,
-              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option(
+    "--port",
+    type=int,
+    default=8765,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
 @click.option("--state", metavar="FILE", help="Keep the org in this JSON file.")
-@click.option("--api-key", "emulator_key", metavar="KEY",
-              help="Accept only this key (default: any non-empty key).")
+@click.option(
+    "--api-key",
+    "emulator_key",
+    metavar="KEY",
+    help="Accept only this key (default: any non-empty key).",
+)
 @click.option("--rate-limit", metavar="N/S", help="Allow N requests per S seconds per key.")
-def emulator(port: int, state: str | None, emulator_key: str | None,
-             rate_limit: str | None) -> int:
+def emulator(port: int, state: str | None, emulator_key: str | None, rate_limit: str | None) -> int:
     """Serve a local Close-compatible API (types, fields, field order, roles)."""
     from schemasync.emulator import parse_rate_limit, run_emulator
 

@@ -95,8 +95,9 @@ def _retry_after(text: str, now: float | None) -> float | None:
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def parse_rate_limit_headers(headers: Mapping[str, str],
-                             now: float | None = None) -> RateLimitInfo | None:
+def parse_rate_limit_headers(
+    headers: Mapping[str, str], now: float | None = None
+) -> RateLimitInfo | None:
     """Read RateLimit / ratelimit-* / Retry-After; never raises on malformed values.
 
     Precedence per value: the combined `RateLimit` header (`,` or `;` separated), then the
@@ -145,8 +146,7 @@ def _field_errors(errors: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {errors}" if prefix else str(errors)]
 
 
-def api_message(response: httpx.Response,
-                redact: Callable[[str], str] = lambda text: text) -> str:
+def api_message(response: httpx.Response, redact: Callable[[str], str] = lambda text: text) -> str:
     """The API's own explanation: `error`, `errors`, `field-errors`, else text or reason.
 
     `redact` runs before a body is cut to an excerpt: a secret cut in half would escape it.
@@ -173,8 +173,10 @@ def api_message(response: httpx.Response,
 
 _HINTS = {
     401: (AuthError, "the API key was rejected: check CLOSE_API_KEY"),
-    403: (AuthError, "the API key's user lacks permission "
-                     "(Manage Customizations / manage_organization)"),
+    403: (
+        AuthError,
+        "the API key's user lacks permission (Manage Customizations / manage_organization)",
+    ),
     402: (PlanLimitError, "a limit of the org's Close plan was reached"),
 }
 
@@ -289,15 +291,18 @@ class CloseClient:
     def delete(self, path: str) -> Any:
         return self._request("DELETE", path)
 
-    def create(self, path: str, body: dict, *, reconcile: Callable[[], dict | None],
-               max_attempts: int = 3) -> dict:
+    def create(
+        self, path: str, body: dict, *, reconcile: Callable[[], dict | None], max_attempts: int = 3
+    ) -> dict:
         """POST without ever duplicating: after an unknown outcome, look before re-sending."""
         last: AmbiguousWriteError | None = None
         for attempt in range(1, max(1, max_attempts) + 1):
             if attempt > 1:
                 self.stats.retries += 1
-                self._event(f"POST {path}: not created; sending it again (attempt {attempt} "
-                            f"of {max_attempts})")
+                self._event(
+                    f"POST {path}: not created; sending it again (attempt {attempt} "
+                    f"of {max_attempts})"
+                )
             try:
                 created = self.post(path, body)
             except AmbiguousWriteError as exc:
@@ -314,7 +319,9 @@ class CloseClient:
                 return found
         assert last is not None
         raise AmbiguousWriteError(
-            "POST", path, last.status,
+            "POST",
+            path,
+            last.status,
             f"{last.api_message}; still unknown after {max_attempts} attempts and the object "
             "is not listed",
             hint="re-run plan: the next refresh shows whether it exists",
@@ -326,8 +333,11 @@ class CloseClient:
         twice (the API has no idempotency keys)."""
         settle = self._http.timeout.read
         if settle:
-            self._wait(f"POST {path}: the server may still be creating it; waiting "
-                       f"{settle:.2f} s before looking", settle)
+            self._wait(
+                f"POST {path}: the server may still be creating it; waiting "
+                f"{settle:.2f} s before looking",
+                settle,
+            )
 
     def list_all(self, path: str) -> list[dict]:
         """Every item of a `{"data": [...]}` list, following `has_more` when the server sends it."""
@@ -358,8 +368,9 @@ class CloseClient:
 
     # -- the exchange loop -------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, params: dict | None = None,
-                 body: dict | None = None) -> Any:
+    def _request(
+        self, method: str, path: str, *, params: dict | None = None, body: dict | None = None
+    ) -> Any:
         if not (path.startswith("/") and path.endswith("/")):
             raise ValueError(f"API paths start and end with '/': {path!r}")
         where = f"{method} {path}"
@@ -388,26 +399,34 @@ class CloseClient:
                     raise TransportError(method, path, None, failure)
                 if method == "POST" and not never_sent:
                     raise (_MaybeStillRunning if pending else AmbiguousWriteError)(
-                        method, path, None, f"no response ({failure})", hint=_MAYBE_CREATED)
+                        method, path, None, f"no response ({failure})", hint=_MAYBE_CREATED
+                    )
                 if failures >= self.max_retries:
-                    raise TransportError(method, path, None, f"no response after "
-                                         f"{failures + 1} attempts ({failure})")
+                    raise TransportError(
+                        method, path, None, f"no response after {failures + 1} attempts ({failure})"
+                    )
                 failures += 1
                 maybe_done = maybe_done or not never_sent
                 self._backoff(f"{where}: no response ({failure})", failures, jitter="full")
                 continue
             status = response.status_code
             self._note_limits(response)
-            log.debug("%s %s -> %s (%.0f ms)", method, path, status,
-                      (self._clock() - started) * 1000)
+            log.debug(
+                "%s %s -> %s (%.0f ms)", method, path, status, (self._clock() - started) * 1000
+            )
             if 200 <= status < 300:
                 return self._decode(method, path, response)
             if status == 429:
                 self.stats.rate_limited += 1
                 if limited >= self.max_retries:
-                    raise ApiError(method, path, status, "the API kept rate-limiting: "
-                                   f"{limited + 1} responses 429 in a row "
-                                   f"({api_message(response, self._redact)})")
+                    raise ApiError(
+                        method,
+                        path,
+                        status,
+                        "the API kept rate-limiting: "
+                        f"{limited + 1} responses 429 in a row "
+                        f"({api_message(response, self._redact)})",
+                    )
                 limited += 1
                 info = parse_rate_limit_headers(response.headers)
                 if info is not None and info.reset is not None:
@@ -425,11 +444,12 @@ class CloseClient:
             if status >= 500:
                 if method == "POST":
                     raise (_MaybeStillRunning if status == 504 else AmbiguousWriteError)(
-                        method, path, status, f"no usable response ({message})",
-                        hint=_MAYBE_CREATED)
+                        method, path, status, f"no usable response ({message})", hint=_MAYBE_CREATED
+                    )
                 if failures >= self.max_retries:
-                    raise ApiError(method, path, status,
-                                   f"{message} (gave up after {failures} retries)")
+                    raise ApiError(
+                        method, path, status, f"{message} (gave up after {failures} retries)"
+                    )
                 failures += 1
                 maybe_done = True
                 self._backoff(f"{where} -> {status}", failures, jitter="full")
@@ -444,14 +464,24 @@ class CloseClient:
             return response.json()
         except (ValueError, UnicodeDecodeError):
             pass  # raised outside the except block: no chained decoder traceback
-        raise ResponseError(method, path, response.status_code, "the response is not JSON: "
-                            + (_excerpt(self._redact(response.text), 120) or "(binary)"))
+        raise ResponseError(
+            method,
+            path,
+            response.status_code,
+            "the response is not JSON: "
+            + (_excerpt(self._redact(response.text), 120) or "(binary)"),
+        )
 
     @staticmethod
     def _expect_object(method: str, path: str, value: Any) -> dict:
         if not isinstance(value, dict):
-            raise ResponseError(method, path, 200, "expected a JSON object, got "
-                                f"{type(value).__name__ if value is not None else 'no body'}")
+            raise ResponseError(
+                method,
+                path,
+                200,
+                "expected a JSON object, got "
+                f"{type(value).__name__ if value is not None else 'no body'}",
+            )
         return value
 
     # -- pacing, waiting, bookkeeping --------------------------------------------------------
@@ -483,8 +513,7 @@ class CloseClient:
         # half the cap ("equal jitter") so a retry never lands straight back in the window.
         low = cap / 2 if jitter == "equal" else 0.0
         wait = self._random.uniform(low, cap)
-        self._wait(f"{what}: retrying in {wait:.2f} s (retry {retry} of {self.max_retries})",
-                   wait)
+        self._wait(f"{what}: retrying in {wait:.2f} s (retry {retry} of {self.max_retries})", wait)
 
     def _wait(self, message: str, seconds: float) -> None:
         self._event(message)

@@ -69,13 +69,19 @@ def _env(path: str, name: str, data: Any) -> Environment:
         raise _fail(path, where, "expected a mapping of settings")
     secrets = sorted(k for k in data if str(k).lower() in SECRET_KEYS)
     if secrets:
-        raise _fail(path, f"{where}.{secrets[0]}",
-                    "API keys never live in the config file (it is committed to git): put the "
-                    "key in an environment variable and name that variable with api_key_env")
+        raise _fail(
+            path,
+            f"{where}.{secrets[0]}",
+            "API keys never live in the config file (it is committed to git): put the "
+            "key in an environment variable and name that variable with api_key_env",
+        )
     unknown = sorted(str(k) for k in data if k not in ENV_KEYS)
     if unknown:
-        raise _fail(path, f"{where}.{unknown[0]}",
-                    f"unknown setting (allowed: {', '.join(sorted(ENV_KEYS))})")
+        raise _fail(
+            path,
+            f"{where}.{unknown[0]}",
+            f"unknown setting (allowed: {', '.join(sorted(ENV_KEYS))})",
+        )
     for key in ("api_url", "api_key_env", "description"):
         if key in data and not (isinstance(data[key], str) and data[key].strip()):
             raise _fail(path, f"{where}.{key}", "expected a non-empty string")
@@ -85,9 +91,12 @@ def _env(path: str, name: str, data: Any) -> Environment:
     api_key_env = data.get("api_key_env", "CLOSE_API_KEY")
     if not _VARIABLE.fullmatch(api_key_env):
         # Never echo the value: a key pasted here by mistake must not reach a CI log.
-        raise _fail(path, f"{where}.api_key_env",
-                    "expected the NAME of an environment variable in capitals (like "
-                    "PROD_CLOSE_API_KEY), not a key; the value is not shown")
+        raise _fail(
+            path,
+            f"{where}.api_key_env",
+            "expected the NAME of an environment variable in capitals (like "
+            "PROD_CLOSE_API_KEY), not a key; the value is not shown",
+        )
     return Environment(
         name=name,
         api_url=data.get("api_url", DEFAULT_API_URL).rstrip("/"),
@@ -178,13 +187,17 @@ def resolve_target(
     """
     if env_name:
         if config is None:
-            raise ConfigError(f"--env {env_name}: no config file ({CONFIG_FILE} in this "
-                              "directory, or --config FILE)")
+            raise ConfigError(
+                f"--env {env_name}: no config file ({CONFIG_FILE} in this "
+                "directory, or --config FILE)"
+            )
         env = config.environment(env_name)
         key = flag_key or environ.get(env.api_key_env) or None
         if not key:
-            raise ConfigError(f"environment {env.name!r} reads its API key from "
-                              f"${env.api_key_env}, which is not set")
+            raise ConfigError(
+                f"environment {env.name!r} reads its API key from "
+                f"${env.api_key_env}, which is not set"
+            )
         return Target(flag_url or env.api_url, key, env, env.api_key_env)
     return Target(
         (flag_url or environ.get("CLOSE_API_URL") or DEFAULT_API_URL).rstrip("/"),

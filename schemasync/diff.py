@@ -54,9 +54,14 @@ def _match(
         found = by_name.get(spec.name, [])
         if len(found) > 1:
             ids = ", ".join(sorted(o.id for o in found))
-            problems.append(_problem(spec.pos, prefix + spec.name,
-                f"{len(found)} live {what}s are named {spec.name!r} ({ids}): rename or delete "
-                "all but one in Close; schemasync never guesses which one you mean"))
+            problems.append(
+                _problem(
+                    spec.pos,
+                    prefix + spec.name,
+                    f"{len(found)} live {what}s are named {spec.name!r} ({ids}): rename or delete "
+                    "all but one in Close; schemasync never guesses which one you mean",
+                )
+            )
         elif found:
             matched[spec.name] = found[0]
             claimed.add(found[0].id)
@@ -67,14 +72,24 @@ def _match(
         taken = [o for o in candidates if o.id in claimed]
         free = [o for o in candidates if o.id not in claimed]
         if taken:
-            problems.append(_problem(spec.pos, prefix + spec.name,
-                f"renamed_from {taken[0].name!r} cannot be honoured: that live {what} "
-                f"({taken[0].id}) is already matched by name to another {what} of the manifest"))
+            problems.append(
+                _problem(
+                    spec.pos,
+                    prefix + spec.name,
+                    f"renamed_from {taken[0].name!r} cannot be honoured: that live {what} "
+                    f"({taken[0].id}) is already matched by name to another {what} of the manifest",
+                )
+            )
         elif len(free) > 1:
             ids = ", ".join(f"{o.name!r} ({o.id})" for o in free)
-            problems.append(_problem(spec.pos, prefix + spec.name,
-                f"renamed_from matches {len(free)} live {what}s: {ids}; keep one name in "
-                "renamed_from, or rename or delete the others in Close"))
+            problems.append(
+                _problem(
+                    spec.pos,
+                    prefix + spec.name,
+                    f"renamed_from matches {len(free)} live {what}s: {ids}; keep one name in "
+                    "renamed_from, or rename or delete the others in Close",
+                )
+            )
         elif free:
             matched[spec.name] = free[0]
             claimed.add(free[0].id)
@@ -110,13 +125,24 @@ class _Ctx:
             if len(ids) == 1:
                 out.append(ids[0])
             elif ids:
-                self.problems.append(_problem(pos, path, f"{len(ids)} roles in this org are "
-                    f"named {role!r} ({', '.join(sorted(ids))}): rename one in Close"))
+                self.problems.append(
+                    _problem(
+                        pos,
+                        path,
+                        f"{len(ids)} roles in this org are "
+                        f"named {role!r} ({', '.join(sorted(ids))}): rename one in Close",
+                    )
+                )
             else:
                 known = ", ".join(sorted({r.name for r in self.live.roles})) or "none"
-                self.problems.append(_problem(pos, path,
-                    f"unknown role {role!r}: not a built-in keyword ({', '.join(BUILTIN_ROLES)}) "
-                    f"nor a role of this org (roles: {known})"))
+                self.problems.append(
+                    _problem(
+                        pos,
+                        path,
+                        f"unknown role {role!r}: not a built-in keyword "
+                        f"({', '.join(BUILTIN_ROLES)}) nor a role of this org (roles: {known})",
+                    )
+                )
         return out
 
     def role_names(self, values: Iterable[str]) -> list[str]:
@@ -126,11 +152,11 @@ class _Ctx:
     def type_name_of(self, type_id: str | None) -> str | None:
         if type_id is None:
             return None
-        for name, lt in self.matched_types.items():
-            if lt.id == type_id:
+        for name, matched in self.matched_types.items():
+            if matched.id == type_id:
                 return name
-        lt = self.live.type_by_id(type_id)
-        return lt.name if lt else type_id
+        live = self.live.type_by_id(type_id)
+        return live.name if live else type_id
 
     def reference_id(self, t: TypeSpec, f: FieldSpec) -> str | None:
         target = f.references
@@ -141,22 +167,40 @@ class _Ctx:
         path = f"{t.name}.{f.name}.references"
         renamed = [n for n, lt in self.matched_types.items() if lt.name == target]
         if renamed:
-            self.problems.append(_problem(f.pos, path, f"type {target!r} is renamed to "
-                f"{renamed[0]!r} by this manifest: reference it by its new name"))
+            self.problems.append(
+                _problem(
+                    f.pos,
+                    path,
+                    f"type {target!r} is renamed to "
+                    f"{renamed[0]!r} by this manifest: reference it by its new name",
+                )
+            )
             return None
         live = [lt for lt in self.live.types if lt.name == target]
         if len(live) == 1:
             if self.prune:
-                self.problems.append(_problem(f.pos, path, f"references the live type {target!r}, "
-                    "which is not in the manifest and would be deleted by --prune: declare it"))
+                self.problems.append(
+                    _problem(
+                        f.pos,
+                        path,
+                        f"references the live type {target!r}, "
+                        "which is not in the manifest and would be deleted by --prune: declare it",
+                    )
+                )
             return live[0].id
         if live:
             ids = ", ".join(sorted(lt.id for lt in live))
-            self.problems.append(_problem(f.pos, path,
-                f"{len(live)} live types are named {target!r} ({ids}): rename one in Close"))
+            self.problems.append(
+                _problem(
+                    f.pos,
+                    path,
+                    f"{len(live)} live types are named {target!r} ({ids}): rename one in Close",
+                )
+            )
         else:
-            self.problems.append(_problem(f.pos, path, f"no type named {target!r} in the manifest "
-                "or in the org"))
+            self.problems.append(
+                _problem(f.pos, path, f"no type named {target!r} in the manifest or in the org")
+            )
         return None
 
 
@@ -166,8 +210,9 @@ def _type_attrs(ctx: _Ctx, t: TypeSpec) -> dict[str, Any]:
         "name_plural": t.name_plural,
         "description": t.description,
         "api_create_only": t.api_create_only,
-        "editable_with_roles": ctx.role_ids(t.editable_with_roles, t.pos,
-                                            f"{t.name}.editable_with_roles"),
+        "editable_with_roles": ctx.role_ids(
+            t.editable_with_roles, t.pos, f"{t.name}.editable_with_roles"
+        ),
     }
 
 
@@ -179,8 +224,9 @@ def _field_body(ctx: _Ctx, t: TypeSpec, f: FieldSpec, type_id: str) -> dict[str,
         "required": f.required,
         "accepts_multiple_values": f.accepts_multiple_values,
         "description": f.description,
-        "editable_with_roles": ctx.role_ids(f.editable_with_roles, f.pos,
-                                            f"{t.name}.{f.name}.editable_with_roles"),
+        "editable_with_roles": ctx.role_ids(
+            f.editable_with_roles, f.pos, f"{t.name}.{f.name}.editable_with_roles"
+        ),
     }
     if f.type == "choices":
         body["choices"] = list(f.choices or ())
@@ -202,8 +248,12 @@ def _field_view(f: FieldSpec) -> dict[str, Any]:
     if f.type == "custom_object":
         d["references"] = f.references
         d["back_reference_is_visible"] = f.back_reference_is_visible
-    d.update(required=f.required, accepts_multiple_values=f.accepts_multiple_values,
-             description=f.description, editable_with_roles=sorted(f.editable_with_roles))
+    d.update(
+        required=f.required,
+        accepts_multiple_values=f.accepts_multiple_values,
+        description=f.description,
+        editable_with_roles=sorted(f.editable_with_roles),
+    )
     return d
 
 
@@ -218,12 +268,15 @@ def _compare_type(ctx: _Ctx, t: TypeSpec, lt: LiveType) -> Operation | None:
             changes[key] = {"before": before, "after": want[key]}
     if set(lt.editable_with_roles) != set(want["editable_with_roles"]):
         body["editable_with_roles"] = want["editable_with_roles"]
-        changes["editable_with_roles"] = {"before": ctx.role_names(lt.editable_with_roles),
-                                          "after": sorted(t.editable_with_roles)}
+        changes["editable_with_roles"] = {
+            "before": ctx.role_names(lt.editable_with_roles),
+            "after": sorted(t.editable_with_roles),
+        }
     if not body:
         return None
-    return Operation("update", TYPE_KIND, t.name, "PUT", f"{TYPES_PATH}{lt.id}/", body, changes,
-                     id=lt.id)
+    return Operation(
+        "update", TYPE_KIND, t.name, "PUT", f"{TYPES_PATH}{lt.id}/", body, changes, id=lt.id
+    )
 
 
 def _compare_field(
@@ -235,12 +288,15 @@ def _compare_field(
     changes: dict[str, dict[str, Any]] = {}
     body: dict[str, Any] = {}
 
-    def diff(key: str, before: Any, after: Any, shown_before: Any = None,
-             shown_after: Any = None) -> None:
+    def diff(
+        key: str, before: Any, after: Any, shown_before: Any = None, shown_after: Any = None
+    ) -> None:
         if before != after:
             body[key] = want[key]
-            changes[key] = {"before": before if shown_before is None else shown_before,
-                            "after": after if shown_after is None else shown_after}
+            changes[key] = {
+                "before": before if shown_before is None else shown_before,
+                "after": after if shown_after is None else shown_after,
+            }
 
     immutable = []
     if lf.type != f.type:
@@ -248,36 +304,61 @@ def _compare_field(
         changes["type"] = {"before": lf.type, "after": f.type}
     elif f.type == "custom_object" and lf.referenced_type_id != want["referenced_custom_type_id"]:
         immutable.append("references")
-        changes["references"] = {"before": ctx.type_name_of(lf.referenced_type_id),
-                                 "after": f.references}
+        changes["references"] = {
+            "before": ctx.type_name_of(lf.referenced_type_id),
+            "after": f.references,
+        }
     for key in ("name", "required", "accepts_multiple_values", "description"):
         diff(key, getattr(lf, key), want[key])
     if set(lf.editable_with_roles) != set(want["editable_with_roles"]):
         body["editable_with_roles"] = want["editable_with_roles"]
-        changes["editable_with_roles"] = {"before": ctx.role_names(lf.editable_with_roles),
-                                          "after": sorted(f.editable_with_roles)}
+        changes["editable_with_roles"] = {
+            "before": ctx.role_names(lf.editable_with_roles),
+            "after": sorted(f.editable_with_roles),
+        }
     if f.type == "choices" and not immutable:
         diff("choices", list(lf.choices or ()), want["choices"])
     if f.type == "custom_object" and not immutable:
-        diff("back_reference_is_visible", lf.back_reference_is_visible,
-             want["back_reference_is_visible"])
+        diff(
+            "back_reference_is_visible",
+            lf.back_reference_is_visible,
+            want["back_reference_is_visible"],
+        )
     if immutable:
         what = " and ".join(immutable)
-        reason = (f"a field's {what} cannot change in place: the field is deleted and created "
-                  f"again, which destroys its values on every {t.name} and gives it a new id")
+        reason = (
+            f"a field's {what} cannot change in place: the field is deleted and created "
+            f"again, which destroys its values on every {t.name} and gives it a new id"
+        )
         if not ctx.allow_replace:
-            ctx.problems.append(_problem(f.pos, address, f"{reason}; re-run with "
-                "--allow-replace to plan this replace, or keep the old " + what))
+            ctx.problems.append(
+                _problem(
+                    f.pos,
+                    address,
+                    f"{reason}; re-run with "
+                    "--allow-replace to plan this replace, or keep the old " + what,
+                )
+            )
         full_changes = {k: {"before": None, "after": v} for k, v in _field_view(f).items()}
         full_changes.update(changes)
         return "replace", Operation(
-            "replace", FIELD_KIND, address, "POST", FIELDS_PATH, want, full_changes,
-            id=lf.id, defines=ref(FIELD_KIND, address), delete_path=f"{FIELDS_PATH}{lf.id}/",
-            reason=reason)
+            "replace",
+            FIELD_KIND,
+            address,
+            "POST",
+            FIELDS_PATH,
+            want,
+            full_changes,
+            id=lf.id,
+            defines=ref(FIELD_KIND, address),
+            delete_path=f"{FIELDS_PATH}{lf.id}/",
+            reason=reason,
+        )
     if not body:
         return None
-    return "update", Operation("update", FIELD_KIND, address, "PUT", f"{FIELDS_PATH}{lf.id}/",
-                               body, changes, id=lf.id)
+    return "update", Operation(
+        "update", FIELD_KIND, address, "PUT", f"{FIELDS_PATH}{lf.id}/", body, changes, id=lf.id
+    )
 
 
 @dataclass
@@ -291,12 +372,20 @@ class _Stages:
     delete_types: list[Operation]
 
     def ordered(self) -> tuple[Operation, ...]:
-        return (*self.create_types, *self.update_types, *self.write_fields, *self.update_fields,
-                *self.reorders, *self.delete_fields, *self.delete_types)
+        return (
+            *self.create_types,
+            *self.update_types,
+            *self.write_fields,
+            *self.update_fields,
+            *self.reorders,
+            *self.delete_fields,
+            *self.delete_types,
+        )
 
 
-def _plan_type_fields(ctx: _Ctx, t: TypeSpec, lt: LiveType | None, st: _Stages,
-                      unmanaged: list[Unmanaged]) -> None:
+def _plan_type_fields(
+    ctx: _Ctx, t: TypeSpec, lt: LiveType | None, st: _Stages, unmanaged: list[Unmanaged]
+) -> None:
     type_id = ctx.type_ids[t.name]
     live_fields = lt.fields if lt else ()
     matched = _match(t.fields, live_fields, "field", f"{t.name}.", ctx.problems)
@@ -311,9 +400,18 @@ def _plan_type_fields(ctx: _Ctx, t: TypeSpec, lt: LiveType | None, st: _Stages,
         lf = matched.get(f.name)
         if lf is None:
             body = _field_body(ctx, t, f, type_id)
-            st.write_fields.append(Operation(
-                "create", FIELD_KIND, address, "POST", FIELDS_PATH, body,
-                _created_changes(_field_view(f)), defines=ref(FIELD_KIND, address)))
+            st.write_fields.append(
+                Operation(
+                    "create",
+                    FIELD_KIND,
+                    address,
+                    "POST",
+                    FIELDS_PATH,
+                    body,
+                    _created_changes(_field_view(f)),
+                    defines=ref(FIELD_KIND, address),
+                )
+            )
             appended.append(f.name)
             id_or_ref[f.name] = ref(FIELD_KIND, address)
             continue
@@ -326,8 +424,11 @@ def _plan_type_fields(ctx: _Ctx, t: TypeSpec, lt: LiveType | None, st: _Stages,
         elif result:
             st.update_fields.append(result[1])
     spec_by_live = {lf.id: name for name, lf in matched.items()}
-    kept = [spec_by_live[lf.id] for lf in live_fields
-            if lf.id in spec_by_live and spec_by_live[lf.id] not in appended]
+    kept = [
+        spec_by_live[lf.id]
+        for lf in live_fields
+        if lf.id in spec_by_live and spec_by_live[lf.id] not in appended
+    ]
     unmanaged_kept = []
     for lf in live_fields:
         if lf.id in matched_ids:
@@ -341,18 +442,35 @@ def _plan_type_fields(ctx: _Ctx, t: TypeSpec, lt: LiveType | None, st: _Stages,
     wanted = [f.name for f in t.fields]
     predicted = kept + appended
     if lt is not None and predicted != wanted:
-        body = {"fields": [{"id": id_or_ref[n]} for n in wanted]
-                + [{"id": i} for i in unmanaged_kept]}
-        st.reorders.append(Operation(
-            "reorder", TYPE_KIND, t.name, "PUT",
-            f"/custom_field_schema/custom_object/{lt.id}/", body,
-            {"order": {"before": predicted, "after": wanted}}, id=lt.id))
+        body = {
+            "fields": [{"id": id_or_ref[n]} for n in wanted] + [{"id": i} for i in unmanaged_kept]
+        }
+        st.reorders.append(
+            Operation(
+                "reorder",
+                TYPE_KIND,
+                t.name,
+                "PUT",
+                f"/custom_field_schema/custom_object/{lt.id}/",
+                body,
+                {"order": {"before": predicted, "after": wanted}},
+                id=lt.id,
+            )
+        )
 
 
 def _delete_field(address: str, lf: LiveField, type_name: str) -> Operation:
-    return Operation("delete", FIELD_KIND, address, "DELETE", f"{FIELDS_PATH}{lf.id}/", None,
-                     {"name": {"before": lf.name, "after": None}}, id=lf.id,
-                     reason=f"deleting the field destroys its values on every {type_name}")
+    return Operation(
+        "delete",
+        FIELD_KIND,
+        address,
+        "DELETE",
+        f"{FIELDS_PATH}{lf.id}/",
+        None,
+        {"name": {"before": lf.name, "after": None}},
+        id=lf.id,
+        reason=f"deleting the field destroys its values on every {type_name}",
+    )
 
 
 @gc_paused()
@@ -371,10 +489,13 @@ def compute_plan(
     """
     problems: list[Problem] = []
     matched_types = _match(manifest.types, live.types, "type", "", problems)
-    type_ids = {t.name: (matched_types[t.name].id if t.name in matched_types
-                         else ref(TYPE_KIND, t.name)) for t in manifest.types}
-    ctx = _Ctx(manifest, live, prune, allow_replace, frozenset(protect), problems, type_ids,
-               matched_types)
+    type_ids = {
+        t.name: (matched_types[t.name].id if t.name in matched_types else ref(TYPE_KIND, t.name))
+        for t in manifest.types
+    }
+    ctx = _Ctx(
+        manifest, live, prune, allow_replace, frozenset(protect), problems, type_ids, matched_types
+    )
     st = _Stages([], [], [], [], [], [], [])
     unmanaged: list[Unmanaged] = []
     for t in sorted(manifest.types, key=lambda t: t.name):
@@ -382,9 +503,18 @@ def compute_plan(
         if lt is None:
             attrs = _type_attrs(ctx, t)
             shown = dict(attrs, editable_with_roles=sorted(t.editable_with_roles))
-            st.create_types.append(Operation("create", TYPE_KIND, t.name, "POST", TYPES_PATH,
-                                             attrs, _created_changes(shown),
-                                             defines=ref(TYPE_KIND, t.name)))
+            st.create_types.append(
+                Operation(
+                    "create",
+                    TYPE_KIND,
+                    t.name,
+                    "POST",
+                    TYPES_PATH,
+                    attrs,
+                    _created_changes(shown),
+                    defines=ref(TYPE_KIND, t.name),
+                )
+            )
         else:
             op = _compare_type(ctx, t, lt)
             if op:
@@ -398,8 +528,9 @@ def compute_plan(
     else:
         for lt in pruned:
             n = len(lt.fields)
-            unmanaged.append(Unmanaged(TYPE_KIND, lt.name, lt.id,
-                                       f"{n} field{'' if n == 1 else 's'}"))
+            unmanaged.append(
+                Unmanaged(TYPE_KIND, lt.name, lt.id, f"{n} field{'' if n == 1 else 's'}")
+            )
     ops = st.ordered()
     _check_protected(ops, ctx)
     if problems:
@@ -420,19 +551,31 @@ def _plan_type_deletes(pruned: list[LiveType], live: LiveOrg, st: _Stages) -> No
     # fields first (fields of the doomed type itself go with it).
     for lt in live.types:
         for lf in lt.fields:
-            if (lf.referenced_type_id in doomed and lf.referenced_type_id != lt.id
-                    and lf.id not in already):
+            if (
+                lf.referenced_type_id in doomed
+                and lf.referenced_type_id != lt.id
+                and lf.id not in already
+            ):
                 extra.append(_delete_field(f"{lt.name}.{lf.name}", lf, lt.name))
                 already.add(lf.id)
     st.delete_fields.extend(extra)
     st.delete_fields.sort(key=lambda op: (op.address, op.id or ""))
     for lt in sorted(pruned, key=lambda lt: (lt.name, lt.id)):
         n = len(lt.fields)
-        st.delete_types.append(Operation(
-            "delete", TYPE_KIND, lt.name, "DELETE", f"{TYPES_PATH}{lt.id}/", None,
-            {"name": {"before": lt.name, "after": None}}, id=lt.id,
-            reason=f"deleting the type destroys every {lt.name} object and its "
-                   f"{n} field{'' if n == 1 else 's'}"))
+        st.delete_types.append(
+            Operation(
+                "delete",
+                TYPE_KIND,
+                lt.name,
+                "DELETE",
+                f"{TYPES_PATH}{lt.id}/",
+                None,
+                {"name": {"before": lt.name, "after": None}},
+                id=lt.id,
+                reason=f"deleting the type destroys every {lt.name} object and its "
+                f"{n} field{'' if n == 1 else 's'}",
+            )
+        )
 
 
 def protected_hits(ops: Sequence[Operation], protect: Iterable[str]) -> list[tuple[Operation, str]]:
@@ -454,6 +597,11 @@ def protected_hits(ops: Sequence[Operation], protect: Iterable[str]) -> list[tup
 def _check_protected(ops: Sequence[Operation], ctx: _Ctx) -> None:
     for op, hit in protected_hits(ops, ctx.protect):
         spec = ctx.manifest.type_named(op.address.split(".", 1)[0])
-        ctx.problems.append(_problem(spec.pos if spec else None, op.address,
-            f"the plan would {op.action} {op.address}, which this environment protects "
-            f"({hit!r} is in its protect list); nothing will be applied"))
+        ctx.problems.append(
+            _problem(
+                spec.pos if spec else None,
+                op.address,
+                f"the plan would {op.action} {op.address}, which this environment protects "
+                f"({hit!r} is in its protect list); nothing will be applied",
+            )
+        )

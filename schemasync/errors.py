@@ -190,6 +190,8 @@ def failure_lines(error: SchemaSyncError) -> list[str]:
 def internal_error_lines(error: BaseException, traceback_text: str | None = None) -> list[str]:
     """A bug in schemasync: still no traceback, unless SCHEMASYNC_DEBUG asked for one."""
     lines = [traceback_text] if traceback_text else []
-    return [*lines, f"Error: internal error ({type(error).__name__}: {error}). This is a bug in "
-            "schemasync; set SCHEMASYNC_DEBUG=1 to see the traceback and please report it."]
-
+    return [
+        *lines,
+        f"Error: internal error ({type(error).__name__}: {error}). This is a bug in "
+        "schemasync; set SCHEMASYNC_DEBUG=1 to see the traceback and please report it.",
+    ]

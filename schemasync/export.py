@@ -22,7 +22,8 @@ def _check_unique(names: list[tuple[str, str]], what: str) -> None:
         shown = ", ".join(sorted(set(ids))[:5]) + (", ..." if len(set(ids)) > 5 else "")
         raise SchemaSyncError(
             f"cannot export: {len(ids)} live {what}s are named {name!r} ({shown});"
-            " a manifest identifies objects by name, so rename or delete all but one in Close")
+            " a manifest identifies objects by name, so rename or delete all but one in Close"
+        )
 
 
 def _roles(values: tuple[str, ...], role_names: dict[str, str]) -> list[str]:
@@ -88,6 +89,13 @@ _Dumper.add_representer(list, _list)
 
 def dump_yaml(document: dict[str, Any], modeline: str | None = None) -> str:
     head = f"# yaml-language-server: $schema={modeline}\n" if modeline else ""
-    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=100, indent=2)
+    body = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+        indent=2,
+    )
     return head + HEADER + body

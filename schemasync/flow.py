@@ -49,8 +49,9 @@ def redact(text: str) -> str:
 
 def connect(target: Target, say: Say) -> CloseClient:
     if not target.api_key:
-        raise ConfigError("no API key: set CLOSE_API_KEY (or pass --api-key, or select an "
-                          "environment with --env)")
+        raise ConfigError(
+            "no API key: set CLOSE_API_KEY (or pass --api-key, or select an environment with --env)"
+        )
     _SECRETS.add(target.api_key)
     from schemasync.client import CloseClient
 
@@ -62,8 +63,11 @@ def org_info(client: CloseClient, target: Target) -> dict[str, Any]:
 
     `org` is `{"id", "name"}`, or None with `org_error` saying why when /me/ failed.
     """
-    info: dict[str, Any] = {"environment": target.env.name if target.env else None,
-                            "api_url": target.api_url, "org": None}
+    info: dict[str, Any] = {
+        "environment": target.env.name if target.env else None,
+        "api_url": target.api_url,
+        "org": None,
+    }
     try:
         me = client.me()
         orgs = me.get("organizations") if isinstance(me, dict) else None
@@ -106,14 +110,19 @@ def read_live(client: CloseClient) -> LiveOrg:
     return parse_live(client.read_schema())
 
 
-def make_plan(manifest: Manifest, live: LiveOrg, target: Target, *, prune: bool,
-              allow_replace: bool) -> Plan:
+def make_plan(
+    manifest: Manifest, live: LiveOrg, target: Target, *, prune: bool, allow_replace: bool
+) -> Plan:
     """Plan with the flags, or the environment's defaults where a flag was not given."""
     from schemasync.diff import compute_plan
 
-    return compute_plan(manifest, live, prune=prune or target.prune,
-                        allow_replace=allow_replace or target.allow_replace,
-                        protect=target.protect)
+    return compute_plan(
+        manifest,
+        live,
+        prune=prune or target.prune,
+        allow_replace=allow_replace or target.allow_replace,
+        protect=target.protect,
+    )
 
 
 def check_protected(plan: Plan, target: Target) -> None:
@@ -122,19 +131,30 @@ def check_protected(plan: Plan, target: Target) -> None:
 
     hits = protected_hits(plan.operations, target.protect)
     if hits:
-        raise PlanError([Problem("<plan>", 0, 0, op.address,
-                                 f"the plan would {op.action} {op.address}, which "
-                                 f"{target.label} protects ({hit!r}); nothing was applied")
-                         for op, hit in hits])
+        raise PlanError(
+            [
+                Problem(
+                    "<plan>",
+                    0,
+                    0,
+                    op.address,
+                    f"the plan would {op.action} {op.address}, which "
+                    f"{target.label} protects ({hit!r}); nothing was applied",
+                )
+                for op, hit in hits
+            ]
+        )
 
 
 def confirm(auto_approve: bool, n: int, where: str) -> None:
     if auto_approve:
         return
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        raise Aborted("refusing to apply without confirmation: there is no terminal to ask on. "
-                      "Pass --auto-approve, or save the plan with `plan --out` and run "
-                      "`apply --plan` (nothing was changed)")
+        raise Aborted(
+            "refusing to apply without confirmation: there is no terminal to ask on. "
+            "Pass --auto-approve, or save the plan with `plan --out` and run "
+            "`apply --plan` (nothing was changed)"
+        )
     import click
 
     if not click.confirm(f"Apply these {n} operation(s) to {where}?", err=True, default=False):
@@ -165,8 +185,12 @@ def _signals_stop(say: Say) -> Iterator[Callable[[], int | None]]:
             signal.signal(s, h)
 
 
-def execute(plan: Plan, client: CloseClient, say: Say,
-            on_report: Callable[[ApplyReport], None] | None = None) -> ApplyReport:
+def execute(
+    plan: Plan,
+    client: CloseClient,
+    say: Say,
+    on_report: Callable[[ApplyReport], None] | None = None,
+) -> ApplyReport:
     """Apply the plan; raise with the contract's exit code unless every operation succeeded.
 
     `on_report` receives the report before anything is raised (the audit record uses it).
@@ -175,18 +199,22 @@ def execute(plan: Plan, client: CloseClient, say: Say,
 
     with _signals_stop(say) as caught:
         try:
-            report = apply_plan(plan, client, progress=say,
-                                should_stop=lambda: caught() is not None)
+            report = apply_plan(
+                plan, client, progress=say, should_stop=lambda: caught() is not None
+            )
         except KeyboardInterrupt:
-            raise Interrupted("apply abandoned during a request; run `schemasync plan` to see "
-                              "what remains", EXIT_SIGINT) from None
+            raise Interrupted(
+                "apply abandoned during a request; run `schemasync plan` to see what remains",
+                EXIT_SIGINT,
+            ) from None
     if on_report is not None:
         on_report(report)
     say(report.render())
     if report.stopped_by:
         code = EXIT_SIGTERM if caught() == signal.SIGTERM else EXIT_SIGINT
-        raise Interrupted("apply was interrupted; run `schemasync plan` to see what remains",
-                          code, report)
+        raise Interrupted(
+            "apply was interrupted; run `schemasync plan` to see what remains", code, report
+        )
     if report.failed:
         if report.done:
             raise ApplyFailed("apply stopped partway (see above)", report)
@@ -196,8 +224,9 @@ def execute(plan: Plan, client: CloseClient, say: Say,
 
 def check_fresh(plan: Plan, live: LiveOrg) -> None:
     if live.fingerprint() != plan.fingerprint:
-        raise StalePlanError("the org changed since this plan was made: run plan again "
-                             "(nothing was applied)")
+        raise StalePlanError(
+            "the org changed since this plan was made: run plan again (nothing was applied)"
+        )
 
 
 def write_file(path: str, text: str) -> None:

@@ -152,7 +152,10 @@ class _Reader:
 
     def fail(self, msg: str) -> ResponseError:
         return ResponseError(
-            "GET", self.path, 200, f"unexpected response: {msg}",
+            "GET",
+            self.path,
+            200,
+            f"unexpected response: {msg}",
             hint="nothing was changed; the API answered in a shape schemasync does not know",
         )
 

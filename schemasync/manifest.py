@@ -345,8 +345,9 @@ def validate_paths(manifests: tuple[str, ...], say: Callable[[str], None]) -> No
             say(f"{manifest} is invalid: {e.summary}.")
             continue
         n_fields = sum(len(t.fields) for t in m.types)
-        say(f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
-            f"in {len(m.sources)} file(s).")
+        say(
+            f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
+            f"in {len(m.sources)} file(s)."
+        )
     if invalid:
         raise SchemaSyncError(f"{invalid} of {len(manifests)} manifests are invalid")
-

@@ -126,7 +126,8 @@ class Plan:
         if version.split(".")[0] != major:
             raise PlanFileError(
                 f"plan format_version {version} is not supported by this schemasync "
-                f"(it reads {major}.x): make the plan again with this version")
+                f"(it reads {major}.x): make the plan again with this version"
+            )
         try:
             ops = tuple(Operation.from_dict(o) for o in d["operations"])
             unmanaged = tuple(Unmanaged(**u) for u in d.get("unmanaged") or [])

@@ -48,9 +48,11 @@ def _op_lines(op: Operation, color: bool) -> list[str]:
     lines = [f"  # {op.address} {_VERB[op.action]}", _paint(head, _COLOR[op.action], color)]
     if op.reason:
         lines.append(_paint(f"      ! {op.reason}", "31;1", color))
-    shown = {k: ch for k, ch in op.changes.items()
-             if not (op.action == "create" and ch.get("after") in (None, False, [])
-                     and k not in _ALWAYS)}  # defaults: the JSON plan has them all
+    shown = {
+        k: ch
+        for k, ch in op.changes.items()
+        if not (op.action == "create" and ch.get("after") in (None, False, []) and k not in _ALWAYS)
+    }  # defaults: the JSON plan has them all
     width = max((len(k) for k in shown), default=0)
     for key, ch in shown.items():
         before, after = ch.get("before"), ch.get("after")
@@ -74,8 +76,10 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             out.extend(_op_lines(op, color))
             out.append("")
     if plan.unmanaged:
-        out.append("Unmanaged: in the org but not in the manifest; left untouched "
-                   "(--prune would delete them):")
+        out.append(
+            "Unmanaged: in the org but not in the manifest; left untouched "
+            "(--prune would delete them):"
+        )
         for u in plan.unmanaged:
             detail = f", {u.detail}" if u.detail else ""
             out.append(f"  {u.kind} {u.address} ({u.id}{detail})")
@@ -83,9 +87,14 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.operations:
         destructive = [op for op in plan.operations if op.destructive]
         if destructive:
-            out.append(_paint(
-                f"Warning: {len(destructive)} operation(s) destroy data: "
-                + ", ".join(op.address for op in destructive), "31;1", color))
+            out.append(
+                _paint(
+                    f"Warning: {len(destructive)} operation(s) destroy data: "
+                    + ", ".join(op.address for op in destructive),
+                    "31;1",
+                    color,
+                )
+            )
         out.append(summary_line(plan))
     else:
         out.append("No changes. The org matches the manifest.")

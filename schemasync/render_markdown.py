@@ -50,15 +50,20 @@ def _value(v: Any) -> str:
 
 def _shown(op: Operation) -> dict[str, dict[str, Any]]:
     """The attributes worth showing: a create leaves out its empty defaults."""
-    return {k: ch for k, ch in op.changes.items()
-            if not (op.action == "create" and ch.get("after") in (None, False, [])
-                    and k not in _ALWAYS)}
+    return {
+        k: ch
+        for k, ch in op.changes.items()
+        if not (op.action == "create" and ch.get("after") in (None, False, []) and k not in _ALWAYS)
+    }
 
 
 def _changed(op: Operation) -> list[str]:
     """Attributes whose value really changes (a replace's new defaults are not news)."""
-    return [k for k, ch in op.changes.items()
-            if ch.get("before") is not None and ch.get("before") != ch.get("after")]
+    return [
+        k
+        for k, ch in op.changes.items()
+        if ch.get("before") is not None and ch.get("before") != ch.get("after")
+    ]
 
 
 def _change_cell(op: Operation) -> str:
@@ -74,8 +79,10 @@ def _change_cell(op: Operation) -> str:
     parts = []
     for k in _changed(op):
         ch = op.changes[k]
-        parts.append(f"{k}: {_clip(json.dumps(ch.get('before'), ensure_ascii=False), 40)} → "
-                     f"{_clip(json.dumps(ch.get('after'), ensure_ascii=False), 40)}")
+        parts.append(
+            f"{k}: {_clip(json.dumps(ch.get('before'), ensure_ascii=False), 40)} → "
+            f"{_clip(json.dumps(ch.get('after'), ensure_ascii=False), 40)}"
+        )
     text = md(_clip("; ".join(parts), CHANGE_CHARS)) if parts else ""
     if op.action == "replace":
         return "**replaced, values lost**" + (f": {text}" if text else "")
@@ -108,18 +115,21 @@ def _diff_lines(op: Operation) -> list[str]:
 def _details(step: int, op: Operation) -> str:
     icon = _ICON[op.action]
     noun = "field order of" if op.action == "reorder" else op.kind
-    summary = (f"{icon} <code>{_h(_MARK[op.action])}</code> #{step} {_h(op.action)} "
-               f"{_h(noun)} <b>{_h(op.address)}</b>")
+    summary = (
+        f"{icon} <code>{_h(_MARK[op.action])}</code> #{step} {_h(op.action)} "
+        f"{_h(noun)} <b>{_h(op.address)}</b>"
+    )
     lines = _diff_lines(op)
     opening, closing = _fence(lines)
-    return "\n".join([f"<details><summary>{summary}</summary>", "", opening, *lines, closing,
-                      "", "</details>"])
+    return "\n".join(
+        [f"<details><summary>{summary}</summary>", "", opening, *lines, closing, "", "</details>"]
+    )
 
 
 def _ordered(plan: Plan) -> list[tuple[int, Operation]]:
     """Destructive operations first, then the rest; each keeps its apply step number."""
     steps = list(enumerate(plan.operations, 1))
-    return ([s for s in steps if s[1].destructive] + [s for s in steps if not s[1].destructive])
+    return [s for s in steps if s[1].destructive] + [s for s in steps if not s[1].destructive]
 
 
 def _more(n: int, what: str) -> str:
@@ -150,25 +160,30 @@ def _render(plan: Plan, cap: int, title: str | None) -> str:
     destructive = [(i, op) for i, op in enumerate(plan.operations, 1) if op.destructive]
     if destructive:
         n = len(destructive)
-        out.append(f"> [!CAUTION]\n> ⚠️ **{n} operation{'' if n == 1 else 's'} "
-                   f"destroy{'s' if n == 1 else ''} data.** Review before applying:")
+        out.append(
+            f"> [!CAUTION]\n> ⚠️ **{n} operation{'' if n == 1 else 's'} "
+            f"destroy{'s' if n == 1 else ''} data.** Review before applying:"
+        )
         for step, op in destructive[:cap]:
             reason = f": {md(_clip(op.reason, REASON_CHARS))}" if op.reason else ""
-            out.append(f"> - ⚠️ **{op.action.upper()}** {md(op.kind)} "
-                       f"**{md(op.address)}** (step {step}){reason}")
+            out.append(
+                f"> - ⚠️ **{op.action.upper()}** {md(op.kind)} "
+                f"**{md(op.address)}** (step {step}){reason}"
+            )
         if n > cap:
             out.append(f"> - {_more(n - cap, 'destructive operation(s)')}")
         out.append("")
 
     ordered = _ordered(plan)
     if ordered:
-        out += ["| # | | action | kind | address | change |",
-                "|---:|:---:|---|---|---|---|"]
+        out += ["| # | | action | kind | address | change |", "|---:|:---:|---|---|---|---|"]
         for step, op in ordered[:cap]:
             action = f"**{op.action.upper()}**" if op.destructive else op.action
             noun = "field order" if op.action == "reorder" else op.kind
-            out.append(f"| {step} | {_ICON[op.action]} `{_MARK[op.action]}` | {action} | "
-                       f"{md(noun)} | {md(op.address)} | {_change_cell(op)} |")
+            out.append(
+                f"| {step} | {_ICON[op.action]} `{_MARK[op.action]}` | {action} | "
+                f"{md(noun)} | {md(op.address)} | {_change_cell(op)} |"
+            )
         if len(ordered) > cap:
             out.append("")
             out.append(_more(len(ordered) - cap, "operation(s)"))
@@ -190,9 +205,12 @@ def _render(plan: Plan, cap: int, title: str | None) -> str:
             out += [_more(len(ordered) - len(blocks), "attribute diff(s)"), ""]
 
     if plan.unmanaged:
-        out += ["#### Unmanaged", "",
-                "In the org but not in the manifest; left untouched (`--prune` would delete "
-                "them):", ""]
+        out += [
+            "#### Unmanaged",
+            "",
+            "In the org but not in the manifest; left untouched (`--prune` would delete them):",
+            "",
+        ]
         for u in plan.unmanaged[:cap]:
             detail = f", {md(u.detail)}" if u.detail else ""
             out.append(f"- {md(u.kind)} **{md(u.address)}** ({md(u.id)}{detail})")

@@ -14,10 +14,22 @@ import re
 from functools import lru_cache
 from typing import Any
 
-_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "default",
-                          "$defs", "examples"})
-_KEYWORDS = frozenset({"$ref", "type", "properties", "required", "additionalProperties",
-                       "const", "enum", "items", "pattern"})
+_ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$comment", "title", "description", "default", "$defs", "examples"}
+)
+_KEYWORDS = frozenset(
+    {
+        "$ref",
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "const",
+        "enum",
+        "items",
+        "pattern",
+    }
+)
 
 
 class _Unknown(Exception):
@@ -76,7 +88,7 @@ def _check(value: Any, schema: Any, root: dict[str, Any]) -> bool:
         ref = schema["$ref"]
         if not (isinstance(ref, str) and ref.startswith("#/$defs/")):
             raise _Unknown(str(ref))
-        target = root.get("$defs", {}).get(ref[len("#/$defs/"):])
+        target = root.get("$defs", {}).get(ref[len("#/$defs/") :])
         if target is None:
             raise _Unknown(ref)
         if not _check(value, target, root):

@@ -47,8 +47,12 @@ class Org:
 def in_process_org(store: Store | None = None, **app_options: Any) -> Org:
     store = store or new_store()
     app = EmulatorApp(store, api_keys={KEY}, **app_options)
-    client = CloseClient(KEY, base_url="http://emulator.test/api/v1",
-                         transport=EmulatorTransport(app), sleep=lambda _s: None)
+    client = CloseClient(
+        KEY,
+        base_url="http://emulator.test/api/v1",
+        transport=EmulatorTransport(app),
+        sleep=lambda _s: None,
+    )
     return Org(store, app, client)
 
 

@@ -10,10 +10,29 @@ from schemasync.model import FIELD_TYPES, MULTI_VALUE_TYPES, FieldSpec, Manifest
 
 # Few names, so that generated manifests collide with each other (renames, reuse) and with
 # YAML's traps (strings that YAML 1.1 would read as bools, dates or numbers).
-TYPE_NAMES = ["Account", "Resource", "Subscription", "on", "2024-01-01", "Ünïcode Type",
-              "a: b", "#hash", "1e3", "Null"]
-FIELD_NAMES = ["Status", "Owner", "Seats", "yes", "007", "Notes", "Primary Resource", "x",
-               "Renewal Date"]
+TYPE_NAMES = [
+    "Account",
+    "Resource",
+    "Subscription",
+    "on",
+    "2024-01-01",
+    "Ünïcode Type",
+    "a: b",
+    "#hash",
+    "1e3",
+    "Null",
+]
+FIELD_NAMES = [
+    "Status",
+    "Owner",
+    "Seats",
+    "yes",
+    "007",
+    "Notes",
+    "Primary Resource",
+    "x",
+    "Renewal Date",
+]
 CHOICES = ["Active", "Cancelled", "Potential", "on", "No", "2024-01-01", "3.14", "ü"]
 DESCRIPTIONS = [None, "", "An account", "multi\nline", "quote ' and \" chars"]
 CUSTOM_ROLES = ["Account Managers", "Support"]
@@ -29,8 +48,11 @@ def field_specs(draw: Any, name: str, type_names: list[str]) -> FieldSpec:
     return FieldSpec(
         name=name,
         type=ftype,
-        choices=(tuple(draw(st.lists(st.sampled_from(CHOICES), min_size=1, max_size=4,
-                                     unique=True))) if ftype == "choices" else None),
+        choices=(
+            tuple(draw(st.lists(st.sampled_from(CHOICES), min_size=1, max_size=4, unique=True)))
+            if ftype == "choices"
+            else None
+        ),
         required=draw(st.booleans()),
         accepts_multiple_values=draw(st.booleans()) if ftype in MULTI_VALUE_TYPES else False,
         description=draw(st.sampled_from(DESCRIPTIONS)),
@@ -46,14 +68,16 @@ def manifests(draw: Any, max_types: int = 4, max_fields: int = 5) -> Manifest:
     types = []
     for name in names:
         fnames = draw(st.lists(st.sampled_from(FIELD_NAMES), max_size=max_fields, unique=True))
-        types.append(TypeSpec(
-            name=name,
-            name_plural=draw(st.sampled_from([name + "s", "Items", "on"])),
-            description=draw(st.sampled_from(DESCRIPTIONS)),
-            api_create_only=draw(st.booleans()),
-            editable_with_roles=draw(roles),
-            fields=tuple(draw(field_specs(f, names)) for f in fnames),
-        ))
+        types.append(
+            TypeSpec(
+                name=name,
+                name_plural=draw(st.sampled_from([name + "s", "Items", "on"])),
+                description=draw(st.sampled_from(DESCRIPTIONS)),
+                api_create_only=draw(st.booleans()),
+                editable_with_roles=draw(roles),
+                fields=tuple(draw(field_specs(f, names)) for f in fnames),
+            )
+        )
     return Manifest(types=tuple(types))
 
 
@@ -74,8 +98,11 @@ def successors(draw: Any, before: Manifest) -> Manifest:
         fields = list(t.fields)
         if old is not None and draw(st.booleans()):
             # Keep most old fields (so updates and reorders happen, not just creates).
-            keep = [draw(edited(f)) for f in old.fields
-                    if f.references is None or f.references in new_names]
+            keep = [
+                draw(edited(f))
+                for f in old.fields
+                if f.references is None or f.references in new_names
+            ]
             fields = keep + [f for f in fields if f.name not in {k.name for k in keep}]
             fields = draw(st.permutations(fields)) if draw(st.booleans()) else fields
         if old is not None:
@@ -103,8 +130,9 @@ def edited(draw: Any, f: FieldSpec) -> FieldSpec:
         "editable_with_roles": draw(roles),
     }
     if f.type == "choices":
-        changes["choices"] = tuple(draw(st.lists(st.sampled_from(CHOICES), min_size=1,
-                                                 max_size=4, unique=True)))
+        changes["choices"] = tuple(
+            draw(st.lists(st.sampled_from(CHOICES), min_size=1, max_size=4, unique=True))
+        )
     if f.type in MULTI_VALUE_TYPES:
         changes["accepts_multiple_values"] = draw(st.booleans())
     if f.type == "custom_object":

@@ -121,15 +121,22 @@ def check_invocation(args: list[str]) -> None:
 
 
 def _flags(invocations: list[list[str]], command: str) -> set[str]:
-    return {a.split("=")[0] for args in invocations if args[0] == command
-            for a in args if a.startswith("-")}
+    return {
+        a.split("=")[0]
+        for args in invocations
+        if args[0] == command
+        for a in args
+        if a.startswith("-")
+    }
 
 
 def test_the_scanner_sees_what_a_shell_would() -> None:
-    script = ("code=0\nschemasync plan \"$M\" --format markdown \\\n  --out p.json > p.md 2>&1 "
-              "|| code=$?\nif [ -n \"$X\" ]; then schemasync validate a b; fi\n"
-              "python3 - <<'PY'\nschemasync frobnicate\nPY\nx=$(python -m schemasync schema)\n"
-              "echo schemasync apply --bogus\n")
+    script = (
+        'code=0\nschemasync plan "$M" --format markdown \\\n  --out p.json > p.md 2>&1 '
+        '|| code=$?\nif [ -n "$X" ]; then schemasync validate a b; fi\n'
+        "python3 - <<'PY'\nschemasync frobnicate\nPY\nx=$(python -m schemasync schema)\n"
+        "echo schemasync apply --bogus\n"
+    )
     assert schemasync_invocations(iter([script])) == [
         ["plan", "$M", "--format", "markdown", "--out", "p.json"],
         ["validate", "a", "b"],
@@ -168,10 +175,17 @@ def test_github_workflow() -> None:
 def test_gitlab_pipeline() -> None:
     doc = _load(GITLAB)
     assert isinstance(doc, dict)
-    jobs = {name: job for name, job in doc.items()
-            if isinstance(job, dict) and not name.startswith(".") and "script" in job}
-    assert {"schemasync-validate", "schemasync-plan", "schemasync-apply",
-            "schemasync-drift"} <= set(jobs)
+    jobs = {
+        name: job
+        for name, job in doc.items()
+        if isinstance(job, dict) and not name.startswith(".") and "script" in job
+    }
+    assert {
+        "schemasync-validate",
+        "schemasync-plan",
+        "schemasync-apply",
+        "schemasync-drift",
+    } <= set(jobs)
     for name, job in doc.items():
         if isinstance(job, dict) and "extends" in job:
             assert job["extends"] in doc, f"{name} extends an unknown {job['extends']}"
@@ -204,6 +218,11 @@ def test_pre_commit_hooks() -> None:
 
 def test_ci_readme_names_what_to_set() -> None:
     text = (ROOT / "examples" / "ci" / "README.md").read_text(encoding="utf-8")
-    for needle in ("CLOSE_API_KEY", "SCHEMASYNC_MANIFEST", "SCHEMASYNC_ENV",
-                   "SCHEMASYNC_GITLAB_TOKEN", ".github/workflows/schemasync.yml"):
+    for needle in (
+        "CLOSE_API_KEY",
+        "SCHEMASYNC_MANIFEST",
+        "SCHEMASYNC_ENV",
+        "SCHEMASYNC_GITLAB_TOKEN",
+        ".github/workflows/schemasync.yml",
+    ):
         assert needle in text, needle

@@ -36,22 +36,27 @@ def test_validate_ok_and_bad(tmp_path: Path) -> None:
     assert ok.exit_code == 0
     assert "is valid: 3 type(s), 13 field(s)" in ok.stderr
     bad = tmp_path / "bad.yaml"
-    bad.write_text("version: 1\ncustom_object_types:\n  - name: A\n    name_plural: As\n"
-                   "    fields:\n      - name: F\n        type: txt\n")
+    bad.write_text(
+        "version: 1\ncustom_object_types:\n  - name: A\n    name_plural: As\n"
+        "    fields:\n      - name: F\n        type: txt\n"
+    )
     res = run(["validate", str(bad)])
     assert res.exit_code == 1
     assert f"{bad}:7:" in res.stderr and "type" in res.stderr
     assert res.stdout == ""
 
 
-@pytest.mark.parametrize("args", [
-    ["plan"],                                   # missing argument
-    ["plan", EXAMPLE, "--bogus"],              # unknown option
-    ["frobnicate"],                             # unknown command
-    ["apply"],                                  # neither MANIFEST nor --plan
-    ["apply", EXAMPLE, "--plan", "p.json"],     # both
-    ["emulator", "--rate-limit", "fast"],       # bad value
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan"],  # missing argument
+        ["plan", EXAMPLE, "--bogus"],  # unknown option
+        ["frobnicate"],  # unknown command
+        ["apply"],  # neither MANIFEST nor --plan
+        ["apply", EXAMPLE, "--plan", "p.json"],  # both
+        ["emulator", "--rate-limit", "fast"],  # bad value
+    ],
+)
 def test_usage_errors_exit_64(args: list[str]) -> None:
     res = run(args)
     assert res.exit_code == 64, res.stderr
@@ -67,8 +72,12 @@ def test_help_and_version() -> None:
 
 
 def test_python_dash_m_runs() -> None:
-    res = subprocess.run([sys.executable, "-m", "schemasync", "--version"],
-                         capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        [sys.executable, "-m", "schemasync", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert res.returncode == 0 and "schemasync" in res.stdout
 
 
@@ -97,9 +106,12 @@ def test_plan_apply_plan_export_flow(org, tmp_path: Path) -> None:
     res = run(["export", "-o", str(exported)], org.env)
     assert res.exit_code == 0 and res.stdout == ""
     assert run(["plan", str(exported), "--detailed-exitcode"], org.env).exit_code == 0
+
     def body(text: str) -> str:  # the modeline depends on where the file is written
-        return "".join(line for line in text.splitlines(True)
-                       if not line.startswith("# yaml-language-server:"))
+        return "".join(
+            line for line in text.splitlines(True) if not line.startswith("# yaml-language-server:")
+        )
+
     assert body(run(["export"], org.env).stdout) == body(exported.read_text())
 
 
@@ -153,8 +165,9 @@ def test_apply_stopped_partway_exits_3_and_plan_shows_the_rest(org) -> None:
     total = len(json.loads(run(["plan", EXAMPLE, "--json"], org.env).stdout)["operations"])
     # Every field POST after the first answers 502: the client re-reads, finds nothing,
     # re-sends, and finally gives up on that operation.
-    org.app.faults.add(method="POST", path=r"^/custom_field/custom_object_type/$",
-                       action="502", skip=1, times=None)
+    org.app.faults.add(
+        method="POST", path=r"^/custom_field/custom_object_type/$", action="502", skip=1, times=None
+    )
     res = run(["apply", EXAMPLE, "--auto-approve"], org.env)
     assert res.exit_code == 3, res.stderr
     assert "Done:" in res.stderr and "Failed:" in res.stderr and "Not attempted:" in res.stderr

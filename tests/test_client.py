@@ -55,14 +55,16 @@ class Clock:
 Step = Any  # an httpx.Response factory, an exception class, or a callable(request)
 
 
-def resp(status: int = 200, body: Any = None, *, text: str | None = None,
-         headers: dict | None = None) -> Callable[[httpx.Request], httpx.Response]:
+def resp(
+    status: int = 200, body: Any = None, *, text: str | None = None, headers: dict | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
     def make(request: httpx.Request) -> httpx.Response:
         if text is not None:
             return httpx.Response(status, text=text, headers=headers)
         if body is None:
             return httpx.Response(status, headers=headers)
         return httpx.Response(status, json=body, headers=headers)
+
     return make
 
 
@@ -89,8 +91,13 @@ def make_client(*steps: Step, **kw: Any) -> tuple[CloseClient, Script, Clock, li
     script = steps[0] if len(steps) == 1 and isinstance(steps[0], Script) else Script(*steps)
     clock, events = Clock(), []
     kw.setdefault("api_key", KEY)
-    client = CloseClient(transport=httpx.MockTransport(script), sleep=clock.sleep, clock=clock,
-                         on_event=events.append, **kw)
+    client = CloseClient(
+        transport=httpx.MockTransport(script),
+        sleep=clock.sleep,
+        clock=clock,
+        on_event=events.append,
+        **kw,
+    )
     return client, script, clock, events
 
 
@@ -117,8 +124,7 @@ def test_bearer_token() -> None:
 
 def test_json_body_and_content_type() -> None:
     client, script, _, _ = make_client(resp(201, {"id": "cotype_1", "name": "Car"}))
-    assert client.post("/custom_object_type/", {"name": "Car"}) == {"id": "cotype_1",
-                                                                    "name": "Car"}
+    assert client.post("/custom_object_type/", {"name": "Car"}) == {"id": "cotype_1", "name": "Car"}
     req = script.requests[0]
     assert req.headers["Content-Type"] == "application/json"
     assert json.loads(req.content) == {"name": "Car"}
@@ -128,15 +134,20 @@ def test_every_request_has_explicit_timeouts() -> None:
     client, script, _, _ = make_client(resp(200, {}))
     client.get("/me/")
     assert script.requests[0].extensions["timeout"] == {
-        "connect": 10.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+        "connect": 10.0,
+        "read": 30.0,
+        "write": 30.0,
+        "pool": 30.0,
+    }
     client2, script2, _, _ = make_client(resp(200, {}), timeout=5.0)
     client2.put("/role/x/", {})
     assert set(script2.requests[0].extensions["timeout"].values()) == {5.0}
 
 
 def test_base_url_with_path_is_joined() -> None:
-    client, script, _, _ = make_client(resp(200, {"data": []}),
-                                       base_url="http://127.0.0.1:9999/api/v1")
+    client, script, _, _ = make_client(
+        resp(200, {"data": []}), base_url="http://127.0.0.1:9999/api/v1"
+    )
     client.list_all("/custom_object_type/")
     assert str(script.requests[0].url) == "http://127.0.0.1:9999/api/v1/custom_object_type/"
 
@@ -178,17 +189,24 @@ def test_context_manager_closes_and_stats_count_attempts() -> None:
         client.delete("/role/r/")
         client.get("/me/")
     assert client._http.is_closed
-    assert client.stats == ClientStats(requests=5, writes=3, retries=0, rate_limited=0,
-                                       waited=0.0, paced=0,
-                                       by_method={"GET": 2, "POST": 1, "PUT": 1, "DELETE": 1})
+    assert client.stats == ClientStats(
+        requests=5,
+        writes=3,
+        retries=0,
+        rate_limited=0,
+        waited=0.0,
+        paced=0,
+        by_method={"GET": 2, "POST": 1, "PUT": 1, "DELETE": 1},
+    )
 
 
 # -- responses ----------------------------------------------------------------------------
 
 
 def test_any_2xx_is_success_and_empty_body_is_none() -> None:
-    client, _, _, _ = make_client(resp(204), resp(200, text=""), resp(201, {"a": 1}),
-                                  resp(202, [1, 2]))
+    client, _, _, _ = make_client(
+        resp(204), resp(200, text=""), resp(201, {"a": 1}), resp(202, [1, 2])
+    )
     assert client.delete("/custom_object_type/c/") is None
     assert client.put("/custom_object_type/c/", {}) is None
     assert client.post("/custom_object_type/", {}) == {"a": 1}
@@ -212,47 +230,64 @@ def test_me_requires_an_object() -> None:
 # -- rate-limit header parsing ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"RateLimit": "limit=100, remaining=50, reset=5"}, RateLimitInfo(100, 50, 5.0)),
-    ({"ratelimit": "limit=100; remaining=50; reset=0.734"}, RateLimitInfo(100, 50, 0.734)),
-    ({"RATELIMIT": "Limit=10;Remaining=0;Reset=1.5"}, RateLimitInfo(10, 0, 1.5)),
-    ({"RateLimit": "limit=100,remaining=0,reset=0"}, RateLimitInfo(100, 0, 0.0)),
-    ({"RateLimit": " limit = 7 ; remaining = 3 "}, RateLimitInfo(7, 3, None)),
-    ({"ratelimit-limit": "100", "ratelimit-remaining": "99", "ratelimit-reset": "1"},
-     RateLimitInfo(100, 99, 1.0)),
-    ({"RateLimit-Reset": "2.25"}, RateLimitInfo(None, None, 2.25)),
-    ({"Retry-After": "3"}, RateLimitInfo(None, None, 3.0)),
-    # RateLimit wins over the discrete headers, and reset wins over Retry-After.
-    ({"RateLimit": "limit=5, remaining=1, reset=0.5", "ratelimit-remaining": "9",
-      "Retry-After": "1"}, RateLimitInfo(5, 1, 0.5)),
-    ({"ratelimit-reset": "0.4", "retry-after": "1"}, RateLimitInfo(None, None, 0.4)),
-    # A partial RateLimit is completed from the discrete headers.
-    ({"RateLimit": "limit=5", "ratelimit-remaining": "0", "ratelimit-reset": "2"},
-     RateLimitInfo(5, 0, 2.0)),
-    ({"RateLimit": "limit=100, remaining=-1, reset=5"}, RateLimitInfo(100, -1, 5.0)),
-    ({"Content-Type": "application/json"}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"RateLimit": "limit=100, remaining=50, reset=5"}, RateLimitInfo(100, 50, 5.0)),
+        ({"ratelimit": "limit=100; remaining=50; reset=0.734"}, RateLimitInfo(100, 50, 0.734)),
+        ({"RATELIMIT": "Limit=10;Remaining=0;Reset=1.5"}, RateLimitInfo(10, 0, 1.5)),
+        ({"RateLimit": "limit=100,remaining=0,reset=0"}, RateLimitInfo(100, 0, 0.0)),
+        ({"RateLimit": " limit = 7 ; remaining = 3 "}, RateLimitInfo(7, 3, None)),
+        (
+            {"ratelimit-limit": "100", "ratelimit-remaining": "99", "ratelimit-reset": "1"},
+            RateLimitInfo(100, 99, 1.0),
+        ),
+        ({"RateLimit-Reset": "2.25"}, RateLimitInfo(None, None, 2.25)),
+        ({"Retry-After": "3"}, RateLimitInfo(None, None, 3.0)),
+        # RateLimit wins over the discrete headers, and reset wins over Retry-After.
+        (
+            {
+                "RateLimit": "limit=5, remaining=1, reset=0.5",
+                "ratelimit-remaining": "9",
+                "Retry-After": "1",
+            },
+            RateLimitInfo(5, 1, 0.5),
+        ),
+        ({"ratelimit-reset": "0.4", "retry-after": "1"}, RateLimitInfo(None, None, 0.4)),
+        # A partial RateLimit is completed from the discrete headers.
+        (
+            {"RateLimit": "limit=5", "ratelimit-remaining": "0", "ratelimit-reset": "2"},
+            RateLimitInfo(5, 0, 2.0),
+        ),
+        ({"RateLimit": "limit=100, remaining=-1, reset=5"}, RateLimitInfo(100, -1, 5.0)),
+        ({"Content-Type": "application/json"}, None),
+        ({}, None),
+    ],
+)
 def test_parse_rate_limit_headers(headers: dict, expected: RateLimitInfo | None) -> None:
     assert parse_rate_limit_headers(headers) == expected
     assert parse_rate_limit_headers(httpx.Headers(headers)) == expected
 
 
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"RateLimit": "limit=abc, remaining=, reset=-1"}, None),
-    ({"RateLimit": "reset=nan"}, None),
-    ({"RateLimit": "reset=inf, remaining=1e999"}, None),
-    ({"RateLimit": "=,;;==;remaining"}, None),
-    ({"RateLimit": "garbage"}, None),
-    ({"RateLimit": "limit=10, remaining=oops, reset=2"}, RateLimitInfo(10, None, 2.0)),
-    ({"ratelimit-remaining": "many", "ratelimit-reset": "soon"}, None),
-    ({"Retry-After": "soon"}, None),
-    ({"Retry-After": "-5"}, None),
-    ({"Retry-After": "Wed, 99 Foo 2015 99:99:99 GMT"}, None),
-    ({"Retry-After": "Wed, 21 Oct 2015 07:28:00"}, RateLimitInfo(None, None, 0.0)),
-])
-def test_malformed_rate_limit_values_never_raise(headers: dict,
-                                                 expected: RateLimitInfo | None) -> None:
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"RateLimit": "limit=abc, remaining=, reset=-1"}, None),
+        ({"RateLimit": "reset=nan"}, None),
+        ({"RateLimit": "reset=inf, remaining=1e999"}, None),
+        ({"RateLimit": "=,;;==;remaining"}, None),
+        ({"RateLimit": "garbage"}, None),
+        ({"RateLimit": "limit=10, remaining=oops, reset=2"}, RateLimitInfo(10, None, 2.0)),
+        ({"ratelimit-remaining": "many", "ratelimit-reset": "soon"}, None),
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "-5"}, None),
+        ({"Retry-After": "Wed, 99 Foo 2015 99:99:99 GMT"}, None),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00"}, RateLimitInfo(None, None, 0.0)),
+    ],
+)
+def test_malformed_rate_limit_values_never_raise(
+    headers: dict, expected: RateLimitInfo | None
+) -> None:
     assert parse_rate_limit_headers(headers, now=1445412480.0) == expected
 
 
@@ -264,14 +299,26 @@ def test_retry_after_http_date() -> None:
     assert parse_rate_limit_headers(past, now=now) == RateLimitInfo(None, None, 0.0)
 
 
-header_text = st.text(alphabet=st.sampled_from(list("limtrseanod=,;.-+ 0123456789eEx\"")),
-                      max_size=60)
+header_text = st.text(
+    alphabet=st.sampled_from(list('limtrseanod=,;.-+ 0123456789eEx"')), max_size=60
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["RateLimit", "ratelimit-limit", "ratelimit-remaining",
-                                        "ratelimit-reset", "Retry-After"]),
-                       header_text | st.text(max_size=30)))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "RateLimit",
+                "ratelimit-limit",
+                "ratelimit-remaining",
+                "ratelimit-reset",
+                "Retry-After",
+            ]
+        ),
+        header_text | st.text(max_size=30),
+    )
+)
 def test_parser_never_raises_on_any_text(headers: dict[str, str]) -> None:
     info = parse_rate_limit_headers(headers, now=0.0)
     if info is not None:
@@ -282,8 +329,11 @@ def test_parser_never_raises_on_any_text(headers: dict[str, str]) -> None:
 
 
 def limited(remaining: int, reset: float, status: int = 200, body: Any = None) -> Step:
-    return resp(status, {} if body is None else body,
-                headers={"RateLimit": f"limit=10, remaining={remaining}, reset={reset}"})
+    return resp(
+        status,
+        {} if body is None else body,
+        headers={"RateLimit": f"limit=10, remaining={remaining}, reset={reset}"},
+    )
 
 
 def test_remaining_zero_sleeps_until_the_window_ends() -> None:
@@ -330,18 +380,21 @@ class WindowServer:
         reset = round(self.start + self.window - now, 3)
         if self.used >= self.n:
             self.too_many += 1
-            return httpx.Response(429, headers={
-                "RateLimit": f"limit={self.n}, remaining=0, reset={reset}"})
+            return httpx.Response(
+                429, headers={"RateLimit": f"limit={self.n}, remaining=0, reset={reset}"}
+            )
         self.used += 1
-        return httpx.Response(200, json={"ok": True}, headers={
-            "RateLimit": f"limit={self.n}, remaining={self.n - self.used}, reset={reset}"})
+        return httpx.Response(
+            200,
+            json={"ok": True},
+            headers={"RateLimit": f"limit={self.n}, remaining={self.n - self.used}, reset={reset}"},
+        )
 
 
 def test_pacing_against_a_limited_server_gets_zero_429s() -> None:
     clock = Clock()
     server = WindowServer(clock, n=5, window=1.0)
-    client = CloseClient(KEY, transport=httpx.MockTransport(server), sleep=clock.sleep,
-                         clock=clock)
+    client = CloseClient(KEY, transport=httpx.MockTransport(server), sleep=clock.sleep, clock=clock)
     start = clock.t
     for i in range(23):
         client.put(f"/custom_field/custom_object_type/cf_{i}/", {"name": str(i)})
@@ -356,10 +409,13 @@ def test_pacing_against_a_limited_server_gets_zero_429s() -> None:
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE"])
 def test_429_is_retried_for_every_method_using_reset(method: str) -> None:
-    client, script, clock, events = make_client(limited(0, 0.734, status=429),
-                                                resp(200, {"ok": 1}))
-    call = {"GET": lambda: client.get(FIELDS), "POST": lambda: client.post(FIELDS, {}),
-            "PUT": lambda: client.put(FIELDS, {}), "DELETE": lambda: client.delete(FIELDS)}
+    client, script, clock, events = make_client(limited(0, 0.734, status=429), resp(200, {"ok": 1}))
+    call = {
+        "GET": lambda: client.get(FIELDS),
+        "POST": lambda: client.post(FIELDS, {}),
+        "PUT": lambda: client.put(FIELDS, {}),
+        "DELETE": lambda: client.delete(FIELDS),
+    }
     assert call[method]() == {"ok": 1}
     assert script.methods == [method, method]
     assert clock.sleeps == [pytest.approx(0.754)]
@@ -369,11 +425,14 @@ def test_429_is_retried_for_every_method_using_reset(method: str) -> None:
     assert client.stats.paced == 0  # the 429 wait already covered the window
 
 
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"Retry-After": "2"}, 2.02),
-    ({"ratelimit-reset": "1.25", "Retry-After": "2"}, 1.27),
-    ({"ratelimit": "limit=100; remaining=0; reset=0.5", "retry-after": "1"}, 0.52),
-])
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "2"}, 2.02),
+        ({"ratelimit-reset": "1.25", "Retry-After": "2"}, 1.27),
+        ({"ratelimit": "limit=100; remaining=0; reset=0.5", "retry-after": "1"}, 0.52),
+    ],
+)
 def test_429_wait_source(headers: dict, expected: float) -> None:
     client, _, clock, _ = make_client(resp(429, headers=headers), resp(201, {"id": "x"}))
     assert client.post(FIELDS, {}) == {"id": "x"}
@@ -381,8 +440,9 @@ def test_429_wait_source(headers: dict, expected: float) -> None:
 
 
 def test_429_without_headers_backs_off_exponentially_with_jitter() -> None:
-    client, _, clock, _ = make_client(resp(429), resp(429), resp(429), resp(200, {}),
-                                      backoff_base=0.5, backoff_max=30)
+    client, _, clock, _ = make_client(
+        resp(429), resp(429), resp(429), resp(200, {}), backoff_base=0.5, backoff_max=30
+    )
     client.get("/me/")
     caps = [0.5, 1.0, 2.0]
     assert len(clock.sleeps) == 3
@@ -428,8 +488,16 @@ def test_5xx_gives_up_with_api_error_and_backoff_is_capped() -> None:
     assert all(0 <= s <= 1.0 for s in clock.sleeps) and len(clock.sleeps) == 5
 
 
-@pytest.mark.parametrize("exc", [httpx.ConnectError, httpx.ReadTimeout, httpx.ReadError,
-                                 httpx.RemoteProtocolError, httpx.ConnectTimeout])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ConnectError,
+        httpx.ReadTimeout,
+        httpx.ReadError,
+        httpx.RemoteProtocolError,
+        httpx.ConnectTimeout,
+    ],
+)
 def test_network_errors_are_retried_on_get(exc: type[Exception]) -> None:
     client, script, _, _ = make_client(exc, exc, resp(200, {"ok": 1}))
     assert client.get("/me/") == {"ok": 1}
@@ -453,12 +521,15 @@ def test_post_5xx_is_ambiguous_and_never_resent() -> None:
     assert len(script.requests) == 1
 
 
-@pytest.mark.parametrize(("exc", "words"), [
-    (httpx.ReadTimeout, "read timed out"),
-    (httpx.ReadError, "connection reset"),
-    (httpx.RemoteProtocolError, "connection closed without a response"),
-    (httpx.WriteTimeout, "write timed out"),
-])
+@pytest.mark.parametrize(
+    ("exc", "words"),
+    [
+        (httpx.ReadTimeout, "read timed out"),
+        (httpx.ReadError, "connection reset"),
+        (httpx.RemoteProtocolError, "connection closed without a response"),
+        (httpx.WriteTimeout, "write timed out"),
+    ],
+)
 def test_post_without_response_is_ambiguous(exc: type[Exception], words: str) -> None:
     client, script, _, _ = make_client(exc, resp(201, {"id": "x"}))
     with pytest.raises(AmbiguousWriteError) as info:
@@ -522,16 +593,19 @@ class Recon:
 def test_create_plain_success_never_reconciles() -> None:
     client, _, _, _ = make_client(resp(201, {"id": "cotype_1", "name": "Car"}))
     recon = Recon()
-    assert client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon)["id"] == \
-        "cotype_1"
+    assert (
+        client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon)["id"] == "cotype_1"
+    )
     assert recon.calls == 0
 
 
 def test_create_adopts_what_the_lost_request_created() -> None:
     client, script, _, events = make_client(httpx.ReadError, resp(201, {"id": "dup"}))
     recon = Recon({"id": "cotype_1", "name": "Car"})
-    assert client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon) == \
-        {"id": "cotype_1", "name": "Car"}
+    assert client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon) == {
+        "id": "cotype_1",
+        "name": "Car",
+    }
     assert script.methods == ["POST"]
     assert recon.calls == 1
     assert events[0].startswith("POST /custom_object_type/: no response (connection reset")
@@ -557,17 +631,21 @@ def test_create_commit_then_drop_leaves_exactly_one_object() -> None:
         found = [t for t in client.list_all("/custom_object_type/") if t["name"] == "Car"]
         return found[0] if found else None
 
-    assert client.create("/custom_object_type/", {"name": "Car"}, reconcile=reconcile) == \
-        {"id": "cotype_0", "name": "Car"}
+    assert client.create("/custom_object_type/", {"name": "Car"}, reconcile=reconcile) == {
+        "id": "cotype_0",
+        "name": "Car",
+    }
     assert store == [{"id": "cotype_0", "name": "Car"}]
 
 
 def test_create_resends_when_reconcile_finds_nothing() -> None:
-    client, script, _, events = make_client(resp(502, text="<h1>Bad Gateway</h1>"),
-                                            resp(201, {"id": "cotype_1"}))
+    client, script, _, events = make_client(
+        resp(502, text="<h1>Bad Gateway</h1>"), resp(201, {"id": "cotype_1"})
+    )
     recon = Recon(None)
-    assert client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon) == \
-        {"id": "cotype_1"}
+    assert client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon) == {
+        "id": "cotype_1"
+    }
     assert script.methods == ["POST", "POST"]
     assert recon.calls == 1
     assert any("sending it again (attempt 2 of 3)" in e for e in events)
@@ -578,8 +656,9 @@ def test_create_never_posts_more_than_max_attempts(attempts: int) -> None:
     client, script, _, _ = make_client(httpx.ReadTimeout)
     recon = Recon()
     with pytest.raises(AmbiguousWriteError) as info:
-        client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon,
-                      max_attempts=attempts)
+        client.create(
+            "/custom_object_type/", {"name": "Car"}, reconcile=recon, max_attempts=attempts
+        )
     assert script.methods == ["POST"] * attempts
     assert recon.calls == attempts
     assert f"after {attempts} attempts" in str(info.value)
@@ -588,8 +667,9 @@ def test_create_never_posts_more_than_max_attempts(attempts: int) -> None:
 def test_create_adopts_on_the_last_attempt_too() -> None:
     client, script, _, _ = make_client(httpx.ReadTimeout)
     recon = Recon(None, None, {"id": "cotype_9", "name": "Car"})
-    assert client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon)["id"] == \
-        "cotype_9"
+    assert (
+        client.create("/custom_object_type/", {"name": "Car"}, reconcile=recon)["id"] == "cotype_9"
+    )
     assert len(script.requests) == 3
 
 
@@ -610,19 +690,30 @@ def test_create_requires_an_object_back() -> None:
 # -- error messages -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "cls", "hint"), [
-    (401, AuthError, "the API key was rejected: check CLOSE_API_KEY"),
-    (403, AuthError,
-     "the API key's user lacks permission (Manage Customizations / manage_organization)"),
-    (402, PlanLimitError, "a limit of the org's Close plan was reached"),
-])
+@pytest.mark.parametrize(
+    ("status", "cls", "hint"),
+    [
+        (401, AuthError, "the API key was rejected: check CLOSE_API_KEY"),
+        (
+            403,
+            AuthError,
+            "the API key's user lacks permission (Manage Customizations / manage_organization)",
+        ),
+        (402, PlanLimitError, "a limit of the org's Close plan was reached"),
+    ],
+)
 def test_auth_and_plan_errors(status: int, cls: type[ApiError], hint: str) -> None:
     client, _, _, _ = make_client(resp(status, {"error": "Unauthorized"}))
     with pytest.raises(cls) as info:
         client.get("/me/")
     err = info.value
-    assert (err.method, err.path, err.status, err.api_message, err.hint) == \
-        ("GET", "/me/", status, "Unauthorized", hint)
+    assert (err.method, err.path, err.status, err.api_message, err.hint) == (
+        "GET",
+        "/me/",
+        status,
+        "Unauthorized",
+        hint,
+    )
     assert str(err) == f"GET /me/ -> {status}: Unauthorized ({hint})"
 
 
@@ -635,19 +726,30 @@ def test_other_statuses_are_plain_api_errors(status: int) -> None:
     assert info.value.status == status and info.value.hint == ""
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"error": "The request contains invalid JSON."}, "The request contains invalid JSON."),
-    ({"errors": [], "field-errors": {"name": "This field is required."}},
-     "name: This field is required."),
-    ({"field-errors": {"name": "This field is required.", "type": "Invalid choice."}},
-     "name: This field is required.; type: Invalid choice."),
-    ({"errors": ["Type is archived"], "field-errors": {"choices": ["Must be unique."]}},
-     "Type is archived; choices: Must be unique."),
-    ({"field-errors": {"choices": {"0": "Too long."}}}, "choices.0: Too long."),
-    ({"error": {"rate_reset": 1.5, "message": "API call count exceeded"}},
-     "API call count exceeded"),
-    ({"something": "else"}, '{"something":"else"}'),  # unknown JSON: shown as it came
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"error": "The request contains invalid JSON."}, "The request contains invalid JSON."),
+        (
+            {"errors": [], "field-errors": {"name": "This field is required."}},
+            "name: This field is required.",
+        ),
+        (
+            {"field-errors": {"name": "This field is required.", "type": "Invalid choice."}},
+            "name: This field is required.; type: Invalid choice.",
+        ),
+        (
+            {"errors": ["Type is archived"], "field-errors": {"choices": ["Must be unique."]}},
+            "Type is archived; choices: Must be unique.",
+        ),
+        ({"field-errors": {"choices": {"0": "Too long."}}}, "choices.0: Too long."),
+        (
+            {"error": {"rate_reset": 1.5, "message": "API call count exceeded"}},
+            "API call count exceeded",
+        ),
+        ({"something": "else"}, '{"something":"else"}'),  # unknown JSON: shown as it came
+    ],
+)
 def test_api_message_shapes(body: Any, message: str) -> None:
     client, _, _, _ = make_client(resp(400, body))
     with pytest.raises(ApiError) as info:
@@ -657,9 +759,11 @@ def test_api_message_shapes(body: Any, message: str) -> None:
 
 
 def test_html_error_page_is_excerpted() -> None:
-    page = ("<html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head>"
-            "<body>\n\n<center><h1>502   Bad Gateway</h1></center><hr><center>nginx</center>"
-            "</body></html>")
+    page = (
+        "<html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head>"
+        "<body>\n\n<center><h1>502   Bad Gateway</h1></center><hr><center>nginx</center>"
+        "</body></html>"
+    )
     client, _, _, _ = make_client(resp(502, text=page), max_retries=1)
     with pytest.raises(ApiError) as info:
         client.get("/me/")
@@ -691,26 +795,39 @@ def test_repr_hides_the_key() -> None:
 
 def leaky(exc: type[Exception]) -> Step:
     """A transport whose error text echoes the secret (the worst case for redaction)."""
+
     def step(request: httpx.Request) -> httpx.Response:
         raise exc(f"failed with {request.headers['Authorization']} / {KEY}", request=request)
+
     return step
 
 
 @pytest.mark.parametrize("bearer", [False, True])
 def test_exceptions_events_and_logs_never_contain_the_key(
-        bearer: bool, caplog: pytest.LogCaptureFixture) -> None:
+    bearer: bool, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     auth = {"api_key": None, "bearer_token": KEY} if bearer else {}
     client, _, _, events = make_client(
-        leaky(httpx.ConnectError), leaky(httpx.ReadTimeout), resp(503, text=f"echo {KEY}"),
-        resp(429, text=f"{B64}"), resp(200, {}), leaky(httpx.ReadError), resp(401, {
-            "error": f"bad key {KEY} {B64}"}), leaky(httpx.LocalProtocolError),
-        resp(200, text=f"<p>{KEY}</p>"), max_retries=3, **auth)
+        leaky(httpx.ConnectError),
+        leaky(httpx.ReadTimeout),
+        resp(503, text=f"echo {KEY}"),
+        resp(429, text=f"{B64}"),
+        resp(200, {}),
+        leaky(httpx.ReadError),
+        resp(401, {"error": f"bad key {KEY} {B64}"}),
+        leaky(httpx.LocalProtocolError),
+        resp(200, text=f"<p>{KEY}</p>"),
+        max_retries=3,
+        **auth,
+    )
     errors: list[BaseException] = []
     client.get("/me/")  # connect error, timeout, 503, 429, then 200
-    for call in (lambda: client.create("/custom_object_type/", {}, reconcile=lambda: None,
-                                       max_attempts=2),
-                 lambda: client.get("/me/"), lambda: client.get("/me/")):
+    for call in (
+        lambda: client.create("/custom_object_type/", {}, reconcile=lambda: None, max_attempts=2),
+        lambda: client.get("/me/"),
+        lambda: client.get("/me/"),
+    ):
         with pytest.raises(ApiError) as info:
             call()
         errors.append(info.value)
@@ -746,18 +863,23 @@ def test_list_all_follows_has_more_with_skip_and_limit() -> None:
     def server(request: httpx.Request) -> httpx.Response:
         skip = int(request.url.params.get("_skip", 0))
         limit = int(request.url.params.get("_limit", 100))
-        page = items[skip:skip + limit]
+        page = items[skip : skip + limit]
         return httpx.Response(200, json={"data": page, "has_more": skip + limit < len(items)})
 
     client, script, _, _ = make_client(server)
     assert client.list_all("/custom_field/shared/") == items
     assert [dict(r.url.params) for r in script.requests] == [
-        {}, {"_skip": "100", "_limit": "100"}, {"_skip": "200", "_limit": "100"}]
+        {},
+        {"_skip": "100", "_limit": "100"},
+        {"_skip": "200", "_limit": "100"},
+    ]
 
 
 def test_list_all_stops_on_an_empty_page_with_has_more() -> None:
-    client, script, _, _ = make_client(resp(200, {"data": [{"id": 1}], "has_more": True}),
-                                       resp(200, {"data": [], "has_more": True}))
+    client, script, _, _ = make_client(
+        resp(200, {"data": [{"id": 1}], "has_more": True}),
+        resp(200, {"data": [], "has_more": True}),
+    )
     assert client.list_all("/role/") == [{"id": 1}]
     assert len(script.requests) == 2
 
@@ -783,5 +905,4 @@ def test_read_schema_is_three_requests_whatever_the_size() -> None:
     schema = client.read_schema()
     assert len(script.requests) == 3 and client.stats.requests == 3
     assert [r.url.path for r in script.requests] == list(big)
-    assert (len(schema["types"]), len(schema["fields"]), len(schema["roles"])) == \
-        (2000, 20000, 50)
+    assert (len(schema["types"]), len(schema["fields"]), len(schema["roles"])) == (2000, 20000, 50)

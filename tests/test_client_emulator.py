@@ -23,8 +23,12 @@ def app() -> EmulatorApp:
 
 def in_process(app: EmulatorApp, events: list[str] | None = None) -> CloseClient:
     # Faults tests don't need real waiting: backoff sleeps are recorded, not slept.
-    return CloseClient(KEY, transport=EmulatorTransport(app), sleep=lambda s: None,
-                       on_event=None if events is None else events.append)
+    return CloseClient(
+        KEY,
+        transport=EmulatorTransport(app),
+        sleep=lambda s: None,
+        on_event=None if events is None else events.append,
+    )
 
 
 def statuses(app: EmulatorApp) -> list[int | None]:
@@ -33,8 +37,9 @@ def statuses(app: EmulatorApp) -> list[int | None]:
 
 @pytest.mark.parametrize("separator", [",", ";"])
 def test_pacing_over_a_real_socket_gets_zero_429s(separator: str) -> None:
-    app = EmulatorApp(Store(seed=1), api_keys={KEY}, rate_limit=(5, 0.5),
-                      rate_limit_separator=separator)
+    app = EmulatorApp(
+        Store(seed=1), api_keys={KEY}, rate_limit=(5, 0.5), rate_limit_separator=separator
+    )
     with serve(app) as server, CloseClient(KEY, base_url=server.url) as client:
         start = time.monotonic()
         for _ in range(15):
@@ -48,8 +53,10 @@ def test_pacing_over_a_real_socket_gets_zero_429s(separator: str) -> None:
 
 @pytest.fixture
 def live(app: EmulatorApp) -> Iterator[tuple[EmulatorApp, CloseClient]]:
-    with serve(app) as server, CloseClient(KEY, base_url=server.url,
-                                           sleep=lambda s: None) as client:
+    with (
+        serve(app) as server,
+        CloseClient(KEY, base_url=server.url, sleep=lambda s: None) as client,
+    ):
         yield app, client
 
 
@@ -59,7 +66,8 @@ def find_car(client: CloseClient) -> dict | None:
 
 
 def test_commit_then_drop_create_leaves_exactly_one_object(
-        live: tuple[EmulatorApp, CloseClient]) -> None:
+    live: tuple[EmulatorApp, CloseClient],
+) -> None:
     app, client = live
     app.faults.add(method="POST", path=TYPES, action="commit_then_drop")
     created = client.create(TYPES, CAR, reconcile=lambda: find_car(client))
@@ -69,7 +77,8 @@ def test_commit_then_drop_create_leaves_exactly_one_object(
 
 
 def test_dropped_post_is_sent_again_and_creates_one_object(
-        live: tuple[EmulatorApp, CloseClient]) -> None:
+    live: tuple[EmulatorApp, CloseClient],
+) -> None:
     app, client = live
     app.faults.add(method="POST", path=TYPES, action="drop")
     client.create(TYPES, CAR, reconcile=lambda: find_car(client))
@@ -93,8 +102,10 @@ def test_5xx_and_ingress_429_are_retried_in_process(app: EmulatorApp) -> None:
     client = in_process(app, events)
     created = client.post(TYPES, CAR)
     assert client.get(TYPES)["data"][0]["id"] == created["id"]
-    assert client.put(f"{TYPES}{created['id']}/", {"description": "four wheels"})[
-        "description"] == "four wheels"
+    assert (
+        client.put(f"{TYPES}{created['id']}/", {"description": "four wheels"})["description"]
+        == "four wheels"
+    )
     assert statuses(app) == [201, 503, 503, 200, 429, 200]
     assert any("rate limited on PUT" in e and "waiting 1.02 s" in e for e in events)
 

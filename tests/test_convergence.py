@@ -17,8 +17,12 @@ from tests.orgs import in_process_org
 from tests.strategies import manifests, successors
 
 EXAMPLES = int(os.environ.get("SCHEMASYNC_PROPERTY_EXAMPLES", "200"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _document(m: Manifest) -> dict:
@@ -96,7 +100,8 @@ def test_apply_converges(data: st.DataObject, start: Manifest, prune: bool) -> N
             got = [f for f in t.get("fields", []) if f["name"] in wanted_names]
             assert got == want.get("fields", [])
             assert {k: v for k, v in t.items() if k != "fields"} == {
-                k: v for k, v in want.items() if k != "fields"}
+                k: v for k, v in want.items() if k != "fields"
+            }
 
 
 @SETTINGS
@@ -115,4 +120,5 @@ def test_export_then_plan_is_empty(start: Manifest, tmp_path_factory) -> None:
     fresh = in_process_org()
     assert fresh.apply(exported).ok
     assert _sorted_roles(export_manifest(fresh.live())) == _sorted_roles(
-        export_manifest(org.live()))
+        export_manifest(org.live())
+    )

@@ -62,8 +62,9 @@ def create_type(client: httpx.Client, name: str = "Account", **extra: Any) -> di
     return r.json()
 
 
-def create_field(client: httpx.Client, type_id: str, name: str, ftype: str = "text",
-                 **extra: Any) -> dict[str, Any]:
+def create_field(
+    client: httpx.Client, type_id: str, name: str, ftype: str = "text", **extra: Any
+) -> dict[str, Any]:
     body = {"custom_object_type_id": type_id, "name": name, "type": ftype, **extra}
     r = client.post("/custom_field/custom_object_type/", json=body)
     assert r.status_code == 201, r.text
@@ -95,14 +96,17 @@ def test_bearer_auth(app: EmulatorApp) -> None:
         assert c.get("/me/").status_code == 200
 
 
-@pytest.mark.parametrize("header", [
-    None,
-    "Bearer wrong",
-    "Basic " + base64.b64encode(b"wrong:").decode(),
-    "Basic !!!not-base64",
-    "Basic " + base64.b64encode(b":").decode(),
-    "Token test-key",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Bearer wrong",
+        "Basic " + base64.b64encode(b"wrong:").decode(),
+        "Basic !!!not-base64",
+        "Basic " + base64.b64encode(b":").decode(),
+        "Token test-key",
+    ],
+)
 def test_bad_auth_is_401(app: EmulatorApp, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
     with make_client(app, key=None, headers=headers) as c:
@@ -119,8 +123,9 @@ def test_demo_mode_accepts_any_non_empty_key() -> None:
         assert c.get("/me/").status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/nope/", "/custom_object_type", "/custom_field/lead/",
-                                  "/custom_field_schema/lead/"])
+@pytest.mark.parametrize(
+    "path", ["/nope/", "/custom_object_type", "/custom_field/lead/", "/custom_field_schema/lead/"]
+)
 def test_unknown_path_is_404(client: httpx.Client, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 404
@@ -141,8 +146,9 @@ def test_wrong_method_is_405(client: httpx.Client) -> None:
 
 
 def test_invalid_json_is_400(client: httpx.Client) -> None:
-    r = client.post("/custom_object_type/", content=b"{nope",
-                    headers={"Content-Type": "application/json"})
+    r = client.post(
+        "/custom_object_type/", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 400
     assert r.json() == {"error": "The request contains invalid JSON."}
     r = client.post("/custom_object_type/", json=["a", "list"])
@@ -210,41 +216,64 @@ def test_create_type_full_object(client: httpx.Client, app: EmulatorApp) -> None
 
 def test_create_type_with_everything(client: httpx.Client, app: EmulatorApp) -> None:
     role = app.store.add_role("Ops")
-    t = create_type(client, "Resource", description="d", api_create_only=True,
-                    editable_with_roles=["admin", "superuser", "user", "restricteduser",
-                                         role["id"]])
+    t = create_type(
+        client,
+        "Resource",
+        description="d",
+        api_create_only=True,
+        editable_with_roles=["admin", "superuser", "user", "restricteduser", role["id"]],
+    )
     assert t["description"] == "d" and t["api_create_only"] is True
     assert t["editable_with_roles"][-1] == role["id"]
 
 
 def test_create_type_required_fields(client: httpx.Client) -> None:
     assert field_errors(client.post("/custom_object_type/", json={})) == {
-        "name": "This field is required.", "name_plural": "This field is required."}
-    errors = field_errors(client.post("/custom_object_type/",
-                                      json={"name": "", "name_plural": None}))
+        "name": "This field is required.",
+        "name_plural": "This field is required.",
+    }
+    errors = field_errors(
+        client.post("/custom_object_type/", json={"name": "", "name_plural": None})
+    )
     assert errors == {"name": "This field is required.", "name_plural": "This field is required."}
 
 
 def test_create_type_wrong_types(client: httpx.Client, app: EmulatorApp) -> None:
-    body = {"name": 3, "name_plural": "Xs", "description": 5, "api_create_only": "yes",
-            "editable_with_roles": "admin"}
+    body = {
+        "name": 3,
+        "name_plural": "Xs",
+        "description": 5,
+        "api_create_only": "yes",
+        "editable_with_roles": "admin",
+    }
     errors = field_errors(client.post("/custom_object_type/", json=body))
     assert errors["name"] == "Value must be of basestring type."
     assert errors["description"] == "Value must be of basestring type."
     assert errors["api_create_only"] == "Value must be a boolean."
     assert "editable_with_roles" in errors
     for roles in (["nobody"], [1], ["role_doesnotexist"], ["Admin"]):
-        r = client.post("/custom_object_type/",
-                        json={"name": "X", "name_plural": "Xs", "editable_with_roles": roles})
+        r = client.post(
+            "/custom_object_type/",
+            json={"name": "X", "name_plural": "Xs", "editable_with_roles": roles},
+        )
         assert "editable_with_roles" in field_errors(r)
     assert app.store.types == {}
 
 
-def test_create_type_ignores_unknown_and_read_only_keys(client: httpx.Client,
-                                                        app: EmulatorApp) -> None:
-    t = create_type(client, "Account", id="cotype_mine", fields=[{"name": "x"}],
-                    created_by="user_x", organization_id="orga_x", is_archived=True,
-                    back_reference_fields=[1], whatever=1)
+def test_create_type_ignores_unknown_and_read_only_keys(
+    client: httpx.Client, app: EmulatorApp
+) -> None:
+    t = create_type(
+        client,
+        "Account",
+        id="cotype_mine",
+        fields=[{"name": "x"}],
+        created_by="user_x",
+        organization_id="orga_x",
+        is_archived=True,
+        back_reference_fields=[1],
+        whatever=1,
+    )
     assert t["id"] != "cotype_mine" and t["fields"] == [] and t["created_by"] != "user_x"
     assert t["organization_id"] == app.store.organization_id and "whatever" not in t
     assert t["is_archived"] is False
@@ -254,7 +283,9 @@ def test_duplicate_type_names_are_accepted(client: httpx.Client) -> None:
     a, b = create_type(client, "Account"), create_type(client, "Account")
     assert a["id"] != b["id"]
     assert [t["name"] for t in client.get("/custom_object_type/").json()["data"]] == [
-        "Account", "Account"]
+        "Account",
+        "Account",
+    ]
 
 
 def test_update_type_is_partial(client: httpx.Client) -> None:
@@ -264,9 +295,16 @@ def test_update_type_is_partial(client: httpx.Client) -> None:
     u = r.json()
     assert (u["name"], u["name_plural"], u["description"]) == ("Client", "Accounts", "keep me")
     assert u["date_created"] == t["date_created"]
-    r = client.put(f"/custom_object_type/{t['id']}/",
-                   json={"is_archived": True, "api_create_only": True, "description": None,
-                         "editable_with_roles": ["admin"], "fields": "ignored"})
+    r = client.put(
+        f"/custom_object_type/{t['id']}/",
+        json={
+            "is_archived": True,
+            "api_create_only": True,
+            "description": None,
+            "editable_with_roles": ["admin"],
+            "fields": "ignored",
+        },
+    )
     u = r.json()
     assert u["is_archived"] is True and u["api_create_only"] is True
     assert u["description"] is None and u["editable_with_roles"] == ["admin"]
@@ -275,9 +313,12 @@ def test_update_type_is_partial(client: httpx.Client) -> None:
 
 def test_update_type_validation(client: httpx.Client) -> None:
     t = create_type(client)
-    errors = field_errors(client.put(f"/custom_object_type/{t['id']}/",
-                                     json={"name": "", "is_archived": "no",
-                                           "editable_with_roles": ["boss"]}))
+    errors = field_errors(
+        client.put(
+            f"/custom_object_type/{t['id']}/",
+            json={"name": "", "is_archived": "no", "editable_with_roles": ["boss"]},
+        )
+    )
     assert set(errors) == {"name", "is_archived", "editable_with_roles"}
     assert client.get(f"/custom_object_type/{t['id']}/").json()["name"] == "Account"
     assert client.put("/custom_object_type/cotype_missing/", json={}).status_code == 404
@@ -293,11 +334,17 @@ def test_delete_type(client: httpx.Client) -> None:
     assert client.get("/custom_object_type/").json() == {"data": []}
 
 
-def test_delete_type_refused_when_referenced_by_another_type(client: httpx.Client,
-                                                             app: EmulatorApp) -> None:
+def test_delete_type_refused_when_referenced_by_another_type(
+    client: httpx.Client, app: EmulatorApp
+) -> None:
     target, other = create_type(client, "Resource"), create_type(client, "Account")
-    ref = create_field(client, other["id"], "Primary Resource", "custom_object",
-                       referenced_custom_type_id=target["id"])
+    ref = create_field(
+        client,
+        other["id"],
+        "Primary Resource",
+        "custom_object",
+        referenced_custom_type_id=target["id"],
+    )
     before = app.store.snapshot()
     r = client.delete(f"/custom_object_type/{target['id']}/")
     assert r.status_code == 400
@@ -328,16 +375,27 @@ def test_type_ids_are_unique(client: httpx.Client) -> None:
 
 def test_create_field_full_object(client: httpx.Client, app: EmulatorApp) -> None:
     t = create_type(client)
-    r = client.post("/custom_field/custom_object_type/",
-                    json={"custom_object_type_id": t["id"], "name": "User Count",
-                          "type": "number", "required": True, "description": "n"})
+    r = client.post(
+        "/custom_field/custom_object_type/",
+        json={
+            "custom_object_type_id": t["id"],
+            "name": "User Count",
+            "type": "number",
+            "required": True,
+            "description": "n",
+        },
+    )
     assert r.status_code == 201
     f = r.json()
     assert re.fullmatch("cf_" + ID22, f["id"])
     assert f["organization_id"] == app.store.organization_id
     assert f["custom_object_type_id"] == t["id"]
     assert (f["name"], f["type"], f["required"], f["description"]) == (
-        "User Count", "number", True, "n")
+        "User Count",
+        "number",
+        True,
+        "n",
+    )
     assert f["accepts_multiple_values"] is False and f["editable_with_roles"] == []
     assert f["choices"] is None and f["referenced_custom_type_id"] is None
     assert f["back_reference_is_visible"] is None and f["is_shared"] is False
@@ -345,11 +403,14 @@ def test_create_field_full_object(client: httpx.Client, app: EmulatorApp) -> Non
     assert FIELD_DATE.match(f["date_created"]) and FIELD_DATE.match(f["date_updated"])
     assert client.get(f"/custom_field/custom_object_type/{f['id']}/").json() == f
     assert client.get("/custom_field/custom_object_type/").json() == {
-        "data": [f], "has_more": False}
+        "data": [f],
+        "has_more": False,
+    }
 
 
-@pytest.mark.parametrize("ftype", ["text", "number", "date", "datetime", "user", "contact",
-                                   "hidden"])
+@pytest.mark.parametrize(
+    "ftype", ["text", "number", "date", "datetime", "user", "contact", "hidden"]
+)
 def test_create_field_simple_types(client: httpx.Client, ftype: str) -> None:
     t = create_type(client)
     assert create_field(client, t["id"], "F", ftype)["type"] == ftype
@@ -359,33 +420,48 @@ def test_choices_and_reference_fields(client: httpx.Client) -> None:
     t, res = create_type(client, "Account"), create_type(client, "Resource")
     c = create_field(client, t["id"], "Status", "choices", choices=["A", "B"])
     assert c["choices"] == ["A", "B"]
-    ref = create_field(client, t["id"], "Res", "custom_object",
-                       referenced_custom_type_id=res["id"], back_reference_is_visible=True)
+    ref = create_field(
+        client,
+        t["id"],
+        "Res",
+        "custom_object",
+        referenced_custom_type_id=res["id"],
+        back_reference_is_visible=True,
+    )
     assert ref["referenced_custom_type_id"] == res["id"]
     assert ref["back_reference_is_visible"] is True and ref["choices"] is None
-    plain = create_field(client, t["id"], "Res2", "custom_object",
-                         referenced_custom_type_id=res["id"])
+    plain = create_field(
+        client, t["id"], "Res2", "custom_object", referenced_custom_type_id=res["id"]
+    )
     assert plain["back_reference_is_visible"] is False
 
 
-@pytest.mark.parametrize(("body", "bad"), [
-    ({}, {"name", "type", "custom_object_type_id"}),
-    ({"name": "F", "type": "textarea"}, {"type"}),
-    ({"name": "F", "type": "choices"}, {"choices"}),
-    ({"name": "F", "type": "choices", "choices": "A,B"}, {"choices"}),
-    ({"name": "F", "type": "choices", "choices": ["A", 1]}, {"choices"}),
-    ({"name": "F", "type": "text", "choices": ["A"]}, {"choices"}),
-    ({"name": "F", "type": "custom_object"}, {"referenced_custom_type_id"}),
-    ({"name": "F", "type": "custom_object", "referenced_custom_type_id": "cotype_nope"},
-     {"referenced_custom_type_id"}),
-    ({"name": "F", "type": "text", "accepts_multiple_values": True},
-     {"accepts_multiple_values"}),
-    ({"name": "F", "type": "number", "required": "yes"}, {"required"}),
-    ({"name": 7, "type": "text", "description": "x" * 281}, {"name", "description"}),
-    ({"name": "F", "type": "text", "editable_with_roles": ["nobody"]}, {"editable_with_roles"}),
-])
-def test_create_field_validation(client: httpx.Client, app: EmulatorApp, body: dict[str, Any],
-                                 bad: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("body", "bad"),
+    [
+        ({}, {"name", "type", "custom_object_type_id"}),
+        ({"name": "F", "type": "textarea"}, {"type"}),
+        ({"name": "F", "type": "choices"}, {"choices"}),
+        ({"name": "F", "type": "choices", "choices": "A,B"}, {"choices"}),
+        ({"name": "F", "type": "choices", "choices": ["A", 1]}, {"choices"}),
+        ({"name": "F", "type": "text", "choices": ["A"]}, {"choices"}),
+        ({"name": "F", "type": "custom_object"}, {"referenced_custom_type_id"}),
+        (
+            {"name": "F", "type": "custom_object", "referenced_custom_type_id": "cotype_nope"},
+            {"referenced_custom_type_id"},
+        ),
+        (
+            {"name": "F", "type": "text", "accepts_multiple_values": True},
+            {"accepts_multiple_values"},
+        ),
+        ({"name": "F", "type": "number", "required": "yes"}, {"required"}),
+        ({"name": 7, "type": "text", "description": "x" * 281}, {"name", "description"}),
+        ({"name": "F", "type": "text", "editable_with_roles": ["nobody"]}, {"editable_with_roles"}),
+    ],
+)
+def test_create_field_validation(
+    client: httpx.Client, app: EmulatorApp, body: dict[str, Any], bad: set[str]
+) -> None:
     t = create_type(client)
     if body:
         body = {"custom_object_type_id": t["id"], **body}
@@ -395,8 +471,10 @@ def test_create_field_validation(client: httpx.Client, app: EmulatorApp, body: d
 
 
 def test_create_field_needs_an_existing_type(client: httpx.Client) -> None:
-    r = client.post("/custom_field/custom_object_type/",
-                    json={"custom_object_type_id": "cotype_nope", "name": "F", "type": "text"})
+    r = client.post(
+        "/custom_field/custom_object_type/",
+        json={"custom_object_type_id": "cotype_nope", "name": "F", "type": "text"},
+    )
     assert set(field_errors(r)) == {"custom_object_type_id"}
 
 
@@ -412,9 +490,17 @@ def test_multiple_values_allowed_types(client: httpx.Client, ftype: str) -> None
 
 def test_create_field_ignores_unknown_and_read_only_keys(client: httpx.Client) -> None:
     t = create_type(client)
-    f = create_field(client, t["id"], "F", id="cf_mine", organization_id="orga_x",
-                     is_shared=True, date_created="yesterday", foo="bar",
-                     back_reference_is_visible=True)
+    f = create_field(
+        client,
+        t["id"],
+        "F",
+        id="cf_mine",
+        organization_id="orga_x",
+        is_shared=True,
+        date_created="yesterday",
+        foo="bar",
+        back_reference_is_visible=True,
+    )
     assert f["id"] != "cf_mine" and f["is_shared"] is False and "foo" not in f
     assert f["date_created"] != "yesterday" and f["back_reference_is_visible"] is None
 
@@ -428,13 +514,19 @@ def test_duplicate_field_names_are_accepted(client: httpx.Client) -> None:
 def test_update_field_is_partial_and_choices_are_replaced(client: httpx.Client) -> None:
     t = create_type(client)
     f = create_field(client, t["id"], "Status", "choices", choices=["A", "B"], description="d")
-    r = client.put(f"/custom_field/custom_object_type/{f['id']}/",
-                   json={"name": "State", "choices": ["C"], "required": True,
-                         "accepts_multiple_values": True, "editable_with_roles": ["admin"]})
+    r = client.put(
+        f"/custom_field/custom_object_type/{f['id']}/",
+        json={
+            "name": "State",
+            "choices": ["C"],
+            "required": True,
+            "accepts_multiple_values": True,
+            "editable_with_roles": ["admin"],
+        },
+    )
     assert r.status_code == 200
     u = r.json()
-    assert (u["name"], u["choices"], u["required"], u["description"]) == (
-        "State", ["C"], True, "d")
+    assert (u["name"], u["choices"], u["required"], u["description"]) == ("State", ["C"], True, "d")
     assert u["accepts_multiple_values"] is True and u["editable_with_roles"] == ["admin"]
     assert u["date_created"] == f["date_created"]
     assert client.get(f"/custom_field/custom_object_type/{f['id']}/").json() == u
@@ -442,36 +534,56 @@ def test_update_field_is_partial_and_choices_are_replaced(client: httpx.Client) 
 
 def test_update_field_immutable_keys(client: httpx.Client) -> None:
     t, t2 = create_type(client, "A"), create_type(client, "B")
-    ref = create_field(client, t["id"], "Ref", "custom_object",
-                       referenced_custom_type_id=t2["id"])
+    ref = create_field(client, t["id"], "Ref", "custom_object", referenced_custom_type_id=t2["id"])
     url = f"/custom_field/custom_object_type/{ref['id']}/"
-    errors = field_errors(client.put(url, json={"type": "text",
-                                                "custom_object_type_id": t2["id"],
-                                                "referenced_custom_type_id": t["id"]}))
+    errors = field_errors(
+        client.put(
+            url,
+            json={
+                "type": "text",
+                "custom_object_type_id": t2["id"],
+                "referenced_custom_type_id": t["id"],
+            },
+        )
+    )
     assert errors == dict.fromkeys(
         ("type", "custom_object_type_id", "referenced_custom_type_id"),
-        "This field cannot be changed.")
-    same = client.put(url, json={"type": "custom_object", "custom_object_type_id": t["id"],
-                                 "referenced_custom_type_id": t2["id"], "name": "Ref2",
-                                 "back_reference_is_visible": True})
+        "This field cannot be changed.",
+    )
+    same = client.put(
+        url,
+        json={
+            "type": "custom_object",
+            "custom_object_type_id": t["id"],
+            "referenced_custom_type_id": t2["id"],
+            "name": "Ref2",
+            "back_reference_is_visible": True,
+        },
+    )
     assert same.status_code == 200
     assert same.json()["name"] == "Ref2" and same.json()["back_reference_is_visible"] is True
     text = create_field(client, t["id"], "T")
-    ok = client.put(f"/custom_field/custom_object_type/{text['id']}/",
-                    json={"referenced_custom_type_id": None, "type": "text"})
+    ok = client.put(
+        f"/custom_field/custom_object_type/{text['id']}/",
+        json={"referenced_custom_type_id": None, "type": "text"},
+    )
     assert ok.status_code == 200
 
 
-@pytest.mark.parametrize(("ftype", "body", "bad"), [
-    ("text", {"choices": ["A"]}, "choices"),
-    ("text", {"accepts_multiple_values": True}, "accepts_multiple_values"),
-    ("choices", {"choices": None}, "choices"),
-    ("choices", {"choices": [1]}, "choices"),
-    ("text", {"name": None}, "name"),
-    ("text", {"required": 1}, "required"),
-])
-def test_update_field_validation(client: httpx.Client, ftype: str, body: dict[str, Any],
-                                 bad: str) -> None:
+@pytest.mark.parametrize(
+    ("ftype", "body", "bad"),
+    [
+        ("text", {"choices": ["A"]}, "choices"),
+        ("text", {"accepts_multiple_values": True}, "accepts_multiple_values"),
+        ("choices", {"choices": None}, "choices"),
+        ("choices", {"choices": [1]}, "choices"),
+        ("text", {"name": None}, "name"),
+        ("text", {"required": 1}, "required"),
+    ],
+)
+def test_update_field_validation(
+    client: httpx.Client, ftype: str, body: dict[str, Any], bad: str
+) -> None:
     t = create_type(client)
     extra = {"choices": ["A"]} if ftype == "choices" else {}
     f = create_field(client, t["id"], "F", ftype, **extra)
@@ -487,16 +599,20 @@ def test_delete_field(client: httpx.Client) -> None:
     assert r.status_code == 204 and r.content == b""
     assert client.get(f"/custom_field/custom_object_type/{a['id']}/").status_code == 404
     assert client.delete(f"/custom_field/custom_object_type/{a['id']}/").status_code == 404
-    assert [f["id"] for f in client.get(f"/custom_object_type/{t['id']}/").json()["fields"]] \
-        == [b["id"]]
+    assert [f["id"] for f in client.get(f"/custom_object_type/{t['id']}/").json()["fields"]] == [
+        b["id"]
+    ]
     schema = client.get(f"/custom_field_schema/custom_object/{t['id']}/").json()
     assert [f["id"] for f in schema["fields"]] == [b["id"]]
 
 
 def test_field_list_spans_types_in_creation_order(client: httpx.Client) -> None:
     a, b = create_type(client, "A"), create_type(client, "B")
-    ids = [create_field(client, a["id"], "1")["id"], create_field(client, b["id"], "2")["id"],
-           create_field(client, a["id"], "3")["id"]]
+    ids = [
+        create_field(client, a["id"], "1")["id"],
+        create_field(client, b["id"], "2")["id"],
+        create_field(client, a["id"], "3")["id"],
+    ]
     body = client.get("/custom_field/custom_object_type/").json()
     assert [f["id"] for f in body["data"]] == ids and body["has_more"] is False
 
@@ -507,16 +623,31 @@ def test_field_list_spans_types_in_creation_order(client: httpx.Client) -> None:
 def test_embedded_summaries(client: httpx.Client) -> None:
     acc, res = create_type(client, "Account"), create_type(client, "Resource")
     status = create_field(client, acc["id"], "Status", "choices", choices=["A"])
-    ref = create_field(client, acc["id"], "Res", "custom_object",
-                       referenced_custom_type_id=res["id"], back_reference_is_visible=True)
-    own = create_field(client, res["id"], "Parent", "custom_object",
-                       referenced_custom_type_id=res["id"])
+    ref = create_field(
+        client,
+        acc["id"],
+        "Res",
+        "custom_object",
+        referenced_custom_type_id=res["id"],
+        back_reference_is_visible=True,
+    )
+    own = create_field(
+        client, res["id"], "Parent", "custom_object", referenced_custom_type_id=res["id"]
+    )
     account = client.get(f"/custom_object_type/{acc['id']}/").json()
     assert [f["id"] for f in account["fields"]] == [status["id"], ref["id"]]
     summary = account["fields"][0]
     assert "choices" not in summary
-    assert set(summary) == {"id", "name", "description", "type", "required",
-                            "accepts_multiple_values", "editable_with_roles", "is_shared"}
+    assert set(summary) == {
+        "id",
+        "name",
+        "description",
+        "type",
+        "required",
+        "accepts_multiple_values",
+        "editable_with_roles",
+        "is_shared",
+    }
     assert account["fields"][1]["referenced_custom_type_id"] == res["id"]
     assert account["fields"][1]["back_reference_is_visible"] is True
     assert account["back_reference_fields"] == []
@@ -540,8 +671,12 @@ def test_field_order_get_and_put(client: httpx.Client, app: EmulatorApp) -> None
     assert r.status_code == 200
     assert [f["id"] for f in r.json()["fields"]] == [c, a, b, d]  # omitted ids appended
     assert set(r.json()) == {"fields", "name", "object_type", "organization_id"}
-    assert [f["id"] for f in client.get(f"/custom_object_type/{t['id']}/").json()["fields"]] \
-        == [c, a, b, d]
+    assert [f["id"] for f in client.get(f"/custom_object_type/{t['id']}/").json()["fields"]] == [
+        c,
+        a,
+        b,
+        d,
+    ]
     e = create_field(client, t["id"], "E")["id"]
     assert [f["id"] for f in client.get(url).json()["fields"]] == [c, a, b, d, e]
 
@@ -551,13 +686,22 @@ def test_field_order_errors(client: httpx.Client) -> None:
     mine = create_field(client, t["id"], "Mine")["id"]
     theirs = create_field(client, other["id"], "Theirs")["id"]
     url = f"/custom_field_schema/custom_object/{t['id']}/"
-    for body in ({"fields": [{"id": theirs}]}, {"fields": [{"id": "cf_nope"}]}, {},
-                 {"fields": "x"}, {"fields": [mine]}):
+    for body in (
+        {"fields": [{"id": theirs}]},
+        {"fields": [{"id": "cf_nope"}]},
+        {},
+        {"fields": "x"},
+        {"fields": [mine]},
+    ):
         assert "fields" in field_errors(client.put(url, json=body))
     assert [f["id"] for f in client.get(url).json()["fields"]] == [mine]
     assert client.get("/custom_field_schema/custom_object/cotype_nope/").status_code == 404
-    assert client.put("/custom_field_schema/custom_object/cotype_nope/",
-                      json={"fields": []}).status_code == 404
+    assert (
+        client.put(
+            "/custom_field_schema/custom_object/cotype_nope/", json={"fields": []}
+        ).status_code
+        == 404
+    )
 
 
 # -- rate limiting -------------------------------------------------------------------------
@@ -569,8 +713,9 @@ def test_rate_limit_headers(sep: str) -> None:
     with make_client(app) as c:
         r = c.get("/me/")
         assert r.status_code == 200
-        match = re.fullmatch(rf"limit=3{sep} remaining=2{sep} reset=(\d+\.\d+)",
-                             r.headers["RateLimit"])
+        match = re.fullmatch(
+            rf"limit=3{sep} remaining=2{sep} reset=(\d+\.\d+)", r.headers["RateLimit"]
+        )
         assert match and 0 < float(match.group(1)) <= 60
         assert r.headers["ratelimit-limit"] == "3"
         assert r.headers["ratelimit-remaining"] == "2"
@@ -625,8 +770,10 @@ def test_bad_rate_limit_separator() -> None:
         EmulatorApp(Store(), rate_limit_separator="|")
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("10/1", (10, 1.0)), ("10", (10, 1.0)), ("5/0.5", (5, 0.5)), (" 3 / 2 ", (3, 2.0))])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("10/1", (10, 1.0)), ("10", (10, 1.0)), ("5/0.5", (5, 0.5)), (" 3 / 2 ", (3, 2.0))],
+)
 def test_parse_rate_limit(text: str, expected: tuple[int, float]) -> None:
     assert parse_rate_limit(text) == expected
 
@@ -647,8 +794,7 @@ def faulty(request: pytest.FixtureRequest, app: EmulatorApp) -> Iterator[httpx.C
         with make_client(app, timeout=5) as c:
             yield c
         return
-    with serve(app) as server, httpx.Client(base_url=server.url, auth=(KEY, ""),
-                                            timeout=5) as c:
+    with serve(app) as server, httpx.Client(base_url=server.url, auth=(KEY, ""), timeout=5) as c:
         yield c
 
 
@@ -663,8 +809,10 @@ def test_fault_5xx(faulty: httpx.Client, app: EmulatorApp, code: int) -> None:
     assert r.headers["content-type"].startswith("text/html") and b"<html>" in r.content
     assert app.store.types == {}
     assert faulty.post("/custom_object_type/", json=TYPE_BODY).status_code == 201  # times=1
-    assert app.log == [("POST", "/custom_object_type/", code),
-                       ("POST", "/custom_object_type/", 201)]
+    assert app.log == [
+        ("POST", "/custom_object_type/", code),
+        ("POST", "/custom_object_type/", 201),
+    ]
 
 
 def test_fault_ingress_429(faulty: httpx.Client, app: EmulatorApp) -> None:
@@ -706,8 +854,9 @@ def test_fault_latency(faulty: httpx.Client, app: EmulatorApp) -> None:
 
 def test_in_process_drop_message(client: httpx.Client, app: EmulatorApp) -> None:
     app.faults.add(action="drop")
-    with pytest.raises(httpx.RemoteProtocolError,
-                       match="Server disconnected without sending a response"):
+    with pytest.raises(
+        httpx.RemoteProtocolError, match="Server disconnected without sending a response"
+    ):
         client.get("/me/")
 
 
@@ -728,8 +877,10 @@ def test_fault_path_matches_after_api_prefix(client: httpx.Client, app: Emulator
     app.faults.add(method="PUT", path=r"/custom_object_type/cotype_", action="502")
     app.faults.add(method="POST", path=r"/custom_object_type/", action="504")
     assert client.put(f"/custom_object_type/{t['id']}/", json={}).status_code == 502
-    r = client.post("/custom_field/custom_object_type/",
-                    json={"custom_object_type_id": t["id"], "name": "F", "type": "text"})
+    r = client.post(
+        "/custom_field/custom_object_type/",
+        json={"custom_object_type_id": t["id"], "name": "F", "type": "text"},
+    )
     assert r.status_code == 201  # the POST rule is anchored at the start of the path
 
 
@@ -743,8 +894,11 @@ def test_log_and_reset(client: httpx.Client, app: EmulatorApp) -> None:
     client.post("/custom_object_type/", json={})
     with make_client(app, key="nope") as c:
         c.get("/role/")
-    assert app.log == [("GET", "/me/", 200), ("POST", "/custom_object_type/", 400),
-                       ("GET", "/role/", 401)]
+    assert app.log == [
+        ("GET", "/me/", 200),
+        ("POST", "/custom_object_type/", 400),
+        ("GET", "/role/", 401),
+    ]
     log = app.log
     app.reset_log()
     assert log == [] and app.log is log
@@ -762,14 +916,16 @@ def test_real_socket_crud_and_auth(emulator_server: EmulatorServer) -> None:
         assert c.delete(f"/custom_field/custom_object_type/{f['id']}/").status_code == 204
         bad = c.post("/custom_object_type/", content=b"{", headers={"content-type": "x"})
         assert bad.status_code == 400
-    with httpx.Client(base_url=emulator_server.url, timeout=5,
-                      headers={"Authorization": "Bearer nope"}) as c:
+    with httpx.Client(
+        base_url=emulator_server.url, timeout=5, headers={"Authorization": "Bearer nope"}
+    ) as c:
         r = c.get("/me/")
         assert r.status_code == 401 and r.json() == {"error": "Unauthorized"}
 
 
-def test_real_socket_concurrent_creates(emulator_server: EmulatorServer,
-                                        emulator_app: EmulatorApp) -> None:
+def test_real_socket_concurrent_creates(
+    emulator_server: EmulatorServer, emulator_app: EmulatorApp
+) -> None:
     def work(i: int) -> None:
         with httpx.Client(base_url=emulator_server.url, auth=(KEY, ""), timeout=10) as c:
             for j in range(5):
@@ -805,10 +961,12 @@ def populated_store() -> Store:
         t = create_type(c, "Account", editable_with_roles=["admin", role["id"]])
         other = create_type(c, "Resource")
         create_field(c, t["id"], "Status", "choices", choices=["A", "B"])
-        ref = create_field(c, t["id"], "Res", "custom_object",
-                           referenced_custom_type_id=other["id"])
-        c.put(f"/custom_field_schema/custom_object/{t['id']}/",
-              json={"fields": [{"id": ref["id"]}]})
+        ref = create_field(
+            c, t["id"], "Res", "custom_object", referenced_custom_type_id=other["id"]
+        )
+        c.put(
+            f"/custom_field_schema/custom_object/{t['id']}/", json={"fields": [{"id": ref["id"]}]}
+        )
     return store
 
 
@@ -854,11 +1012,18 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert Path(calls[0][0]).parent == tmp_path and calls[0][1] == str(path)
 
 
-@pytest.mark.parametrize("content", [
-    "{not json", "[]", '{"version": 2}', '{"version": 1}', "",
-    '{"version": 1, "organization": {"id": "orga_x", "name": "n"}, "user": {"id": "u"},'
-    ' "roles": [], "custom_object_types": [], "custom_fields": [{"id": "cf_x"}]}',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        "[]",
+        '{"version": 2}',
+        '{"version": 1}',
+        "",
+        '{"version": 1, "organization": {"id": "orga_x", "name": "n"}, "user": {"id": "u"},'
+        ' "roles": [], "custom_object_types": [], "custom_fields": [{"id": "cf_x"}]}',
+    ],
+)
 def test_corrupt_state_file(tmp_path: Path, content: str) -> None:
     path = tmp_path / "broken.json"
     path.write_text(content)
@@ -913,8 +1078,12 @@ def test_run_emulator_in_a_thread(tmp_path: Path) -> None:
     out = io.StringIO()
     stop = threading.Event()
     state = tmp_path / "org.json"
-    thread = threading.Thread(target=run_emulator, args=(0, str(state), "secret-key", "50/1"),
-                              kwargs={"out": out, "stop": stop}, daemon=True)
+    thread = threading.Thread(
+        target=run_emulator,
+        args=(0, str(state), "secret-key", "50/1"),
+        kwargs={"out": out, "stop": stop},
+        daemon=True,
+    )
     thread.start()
     try:
         url = _wait_for_url(out.getvalue)
@@ -948,8 +1117,14 @@ def test_run_emulator_reports_bad_input(tmp_path: Path) -> None:
 def test_run_emulator_subprocess(tmp_path: Path, sig: int) -> None:
     code = "from schemasync.emulator import run_emulator; run_emulator(0, None, None, None)"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, text=True, env=env, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     lines: queue.Queue[str] = queue.Queue()
     seen: list[str] = []
 

@@ -48,26 +48,56 @@ def test_me_and_roles(api: closeio_api.Client, app: EmulatorApp) -> None:
     roles = api.get("role", params={"_limit": 2})
     assert roles["has_more"] is True and len(roles["data"]) == 2
     assert [r["name"] for r in api.get("role")["data"]] == [
-        "Admin", "Super User", "User", "Restricted User"]
+        "Admin",
+        "Super User",
+        "User",
+        "Restricted User",
+    ]
 
 
 def test_type_and_field_lifecycle(api: closeio_api.Client, raw: httpx.Client) -> None:
     assert api.get("custom_object_type") == {"data": []}
-    account = api.post("custom_object_type", {
-        "api_create_only": False, "description": "An account managed by this client",
-        "editable_with_roles": ["admin"], "name": "Account", "name_plural": "Accounts"})
+    account = api.post(
+        "custom_object_type",
+        {
+            "api_create_only": False,
+            "description": "An account managed by this client",
+            "editable_with_roles": ["admin"],
+            "name": "Account",
+            "name_plural": "Accounts",
+        },
+    )
     resource = api.post("custom_object_type", {"name": "Resource", "name_plural": "Resources"})
     assert account["fields"] == [] and account["editable_with_roles"] == ["admin"]
-    count = api.post("custom_field/custom_object_type", {
-        "custom_object_type_id": account["id"], "description": "Number of users.",
-        "name": "User Count", "required": True, "type": "number"})
-    status = api.post("custom_field/custom_object_type", {
-        "custom_object_type_id": account["id"], "name": "Status", "type": "choices",
-        "choices": ["Active", "Cancelled"]})
-    link = api.post("custom_field/custom_object_type", {
-        "custom_object_type_id": account["id"], "name": "Primary Resource",
-        "type": "custom_object", "referenced_custom_type_id": resource["id"],
-        "back_reference_is_visible": True})
+    count = api.post(
+        "custom_field/custom_object_type",
+        {
+            "custom_object_type_id": account["id"],
+            "description": "Number of users.",
+            "name": "User Count",
+            "required": True,
+            "type": "number",
+        },
+    )
+    status = api.post(
+        "custom_field/custom_object_type",
+        {
+            "custom_object_type_id": account["id"],
+            "name": "Status",
+            "type": "choices",
+            "choices": ["Active", "Cancelled"],
+        },
+    )
+    link = api.post(
+        "custom_field/custom_object_type",
+        {
+            "custom_object_type_id": account["id"],
+            "name": "Primary Resource",
+            "type": "custom_object",
+            "referenced_custom_type_id": resource["id"],
+            "back_reference_is_visible": True,
+        },
+    )
 
     listed = api.get("custom_object_type")["data"]
     assert listed == raw.get("/custom_object_type/").json()["data"]
@@ -77,16 +107,20 @@ def test_type_and_field_lifecycle(api: closeio_api.Client, raw: httpx.Client) ->
     assert fields == raw.get("/custom_field/custom_object_type/").json()
     assert [f["name"] for f in fields["data"]] == ["User Count", "Status", "Primary Resource"]
 
-    renamed = api.put(f"custom_object_type/{account['id']}",
-                      {"name": "Client", "name_plural": "Clients"})
+    renamed = api.put(
+        f"custom_object_type/{account['id']}", {"name": "Client", "name_plural": "Clients"}
+    )
     assert renamed["name"] == "Client" and renamed["description"] == account["description"]
-    updated = api.put(f"custom_field/custom_object_type/{status['id']}",
-                      {"name": "State", "choices": ["Active", "Potential"]})
+    updated = api.put(
+        f"custom_field/custom_object_type/{status['id']}",
+        {"name": "State", "choices": ["Active", "Potential"]},
+    )
     assert updated["choices"] == ["Active", "Potential"]
     assert api.get(f"custom_field/custom_object_type/{status['id']}") == updated
 
-    schema = api.put(f"custom_field_schema/custom_object/{account['id']}",
-                     {"fields": [{"id": link["id"]}]})
+    schema = api.put(
+        f"custom_field_schema/custom_object/{account['id']}", {"fields": [{"id": link["id"]}]}
+    )
     assert [f["id"] for f in schema["fields"]] == [link["id"], count["id"], status["id"]]
     assert api.get(f"custom_field_schema/custom_object/{account['id']}") == schema
 
@@ -106,8 +140,10 @@ def test_validation_error_shape(api: closeio_api.Client) -> None:
     assert info.value.errors == []
     assert info.value.field_errors == {"name": "This field is required."}
     account = api.post("custom_object_type", {"name": "Account", "name_plural": "Accounts"})
-    field = api.post("custom_field/custom_object_type", {
-        "custom_object_type_id": account["id"], "name": "N", "type": "number"})
+    field = api.post(
+        "custom_field/custom_object_type",
+        {"custom_object_type_id": account["id"], "name": "N", "type": "number"},
+    )
     with pytest.raises(closeio_api.ValidationError) as info:
         api.put(f"custom_field/custom_object_type/{field['id']}", {"type": "text"})
     assert info.value.field_errors == {"type": "This field cannot be changed."}
@@ -145,7 +181,8 @@ def test_closeio_rate_limit_sleep(monkeypatch: pytest.MonkeyPatch, sep: str) -> 
 
 
 def test_closeio_duplicates_a_post_after_a_dropped_response(
-        server: EmulatorServer, app: EmulatorApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: EmulatorServer, app: EmulatorApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """close-api.md §12 bug 4: the client re-sends a POST after a connection error."""
     monkeypatch.setattr(closeio_api.time, "sleep", lambda _seconds: None)
     app.faults.add(method="POST", path="/custom_object_type/", action="commit_then_drop")

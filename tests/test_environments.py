@@ -76,18 +76,25 @@ def test_config_refuses_keys_and_unknown_settings() -> None:
 
 
 def test_target_resolution_precedence() -> None:
-    config = parse_config("environments:\n  prod:\n    api_url: https://prod.example/api/v1\n"
-                          "    api_key_env: PROD_KEY\n    prune: true\n", "c.yaml")
-    environ = {"CLOSE_API_URL": "http://left-over-from-another-shell", "PROD_KEY": "k1",
-               "CLOSE_API_KEY": "k0"}
-    t = resolve_target(env_name="prod", config=config, flag_url=None, flag_key=None,
-                       environ=environ)
+    config = parse_config(
+        "environments:\n  prod:\n    api_url: https://prod.example/api/v1\n"
+        "    api_key_env: PROD_KEY\n    prune: true\n",
+        "c.yaml",
+    )
+    environ = {
+        "CLOSE_API_URL": "http://left-over-from-another-shell",
+        "PROD_KEY": "k1",
+        "CLOSE_API_KEY": "k0",
+    }
+    t = resolve_target(
+        env_name="prod", config=config, flag_url=None, flag_key=None, environ=environ
+    )
     assert (t.api_url, t.api_key, t.prune) == ("https://prod.example/api/v1", "k1", True)
-    t = resolve_target(env_name="prod", config=config, flag_url="http://flag", flag_key="k2",
-                       environ=environ)
+    t = resolve_target(
+        env_name="prod", config=config, flag_url="http://flag", flag_key="k2", environ=environ
+    )
     assert (t.api_url, t.api_key) == ("http://flag", "k2")
-    t = resolve_target(env_name=None, config=config, flag_url=None, flag_key=None,
-                       environ=environ)
+    t = resolve_target(env_name=None, config=config, flag_url=None, flag_key=None, environ=environ)
     assert (t.api_url, t.api_key, t.prune) == ("http://left-over-from-another-shell", "k0", False)
     with pytest.raises(ConfigError, match=r"\$PROD_KEY, which is not set"):
         resolve_target(env_name="prod", config=config, flag_url=None, flag_key=None, environ={})
@@ -99,63 +106,107 @@ def test_target_resolution_precedence() -> None:
 
 def test_promote_staging_to_production(orgs) -> None:
     s, p, config = orgs
-    assert run(["apply", EXAMPLE, "--auto-approve", "--env", "staging",
-                "--config", config]).exit_code == 0
+    assert (
+        run(["apply", EXAMPLE, "--auto-approve", "--env", "staging", "--config", config]).exit_code
+        == 0
+    )
 
     res = run(["diff", "--from", "staging", "--to", "production", "--config", config])
     assert res.exit_code == 2 and "16 to create" in res.stdout
     assert not p.writes()
 
-    res = run(["promote", "--from", "staging", "--to", "production", "--apply",
-               "--auto-approve", "--config", config])
+    res = run(
+        [
+            "promote",
+            "--from",
+            "staging",
+            "--to",
+            "production",
+            "--apply",
+            "--auto-approve",
+            "--config",
+            config,
+        ]
+    )
     assert res.exit_code == 0, res.stderr
     target_line = next(line for line in res.stderr.splitlines() if line.startswith("Target:"))
     assert "environment 'production'" in target_line and "'Production Org'" in target_line
     assert res.stderr.index("Target:") < res.stderr.index("[1/")  # named before any write
 
-    assert run(["diff", "--from", "staging", "--to", "production",
-                "--config", config]).exit_code == 0
-    exports = [run(["export", "--env", e, "--config", config]).stdout
-               for e in ("staging", "production")]
+    assert (
+        run(["diff", "--from", "staging", "--to", "production", "--config", config]).exit_code == 0
+    )
+    exports = [
+        run(["export", "--env", e, "--config", config]).stdout for e in ("staging", "production")
+    ]
     assert exports[0] == exports[1]
     # ...and the ids really differ between the orgs
-    prod_role = next(r["id"] for r in p.store.snapshot()["roles"]
-                     if r["name"] == "Account Managers")
-    stag_role = next(r["id"] for r in s.store.snapshot()["roles"]
-                     if r["name"] == "Account Managers")
+    prod_role = next(
+        r["id"] for r in p.store.snapshot()["roles"] if r["name"] == "Account Managers"
+    )
+    stag_role = next(
+        r["id"] for r in s.store.snapshot()["roles"] if r["name"] == "Account Managers"
+    )
     assert prod_role != stag_role
     prod_types = {t["id"] for t in p.store.snapshot()["custom_object_types"]}
     assert not prod_types & {t["id"] for t in s.store.snapshot()["custom_object_types"]}
     account = next(t for t in p.store.snapshot()["custom_object_types"] if t["name"] == "Account")
     assert account["editable_with_roles"] == ["admin", prod_role] or set(
-        account["editable_with_roles"]) == {"admin", prod_role}
+        account["editable_with_roles"]
+    ) == {"admin", prod_role}
 
 
 def test_promote_equals_export_then_plan(orgs, tmp_path: Path) -> None:
     s, p, config = orgs
-    assert run(["apply", EXAMPLE, "--auto-approve", "--env", "staging",
-                "--config", config]).exit_code == 0
-    promoted = json.loads(run(["promote", "--from", "staging", "--to", "production", "--json",
-                               "--config", config]).stdout)
+    assert (
+        run(["apply", EXAMPLE, "--auto-approve", "--env", "staging", "--config", config]).exit_code
+        == 0
+    )
+    promoted = json.loads(
+        run(
+            ["promote", "--from", "staging", "--to", "production", "--json", "--config", config]
+        ).stdout
+    )
     exported = tmp_path / "staging.yaml"
-    assert run(["export", "--env", "staging", "--config", config,
-                "-o", str(exported)]).exit_code == 0
-    planned = json.loads(run(["plan", str(exported), "--json", "--env", "production",
-                              "--config", config]).stdout)
+    assert (
+        run(["export", "--env", "staging", "--config", config, "-o", str(exported)]).exit_code == 0
+    )
+    planned = json.loads(
+        run(["plan", str(exported), "--json", "--env", "production", "--config", config]).stdout
+    )
     assert promoted == planned
     assert not p.writes()
 
 
 def test_role_missing_in_destination_is_an_error_before_any_write(tmp_path: Path) -> None:
-    with served_org(_store("Staging", ("Account Managers",))) as s, \
-            served_org(_store("Production", ())) as p:
+    with (
+        served_org(_store("Staging", ("Account Managers",))) as s,
+        served_org(_store("Production", ())) as p,
+    ):
         config = tmp_path / "c.yaml"
-        config.write_text(f"environments:\n  a: {{api_url: '{s.url}', api_key_env: STAGING_KEY}}"
-                          f"\n  b: {{api_url: '{p.url}', api_key_env: PROD_KEY}}\n")
-        assert run(["apply", EXAMPLE, "--auto-approve", "--env", "a",
-                    "--config", str(config)]).exit_code == 0
-        res = run(["promote", "--from", "a", "--to", "b", "--apply", "--auto-approve",
-                   "--config", str(config)])
+        config.write_text(
+            f"environments:\n  a: {{api_url: '{s.url}', api_key_env: STAGING_KEY}}"
+            f"\n  b: {{api_url: '{p.url}', api_key_env: PROD_KEY}}\n"
+        )
+        assert (
+            run(
+                ["apply", EXAMPLE, "--auto-approve", "--env", "a", "--config", str(config)]
+            ).exit_code
+            == 0
+        )
+        res = run(
+            [
+                "promote",
+                "--from",
+                "a",
+                "--to",
+                "b",
+                "--apply",
+                "--auto-approve",
+                "--config",
+                str(config),
+            ]
+        )
         assert res.exit_code == 1
         assert "unknown role 'Account Managers'" in res.stderr
         assert not p.writes()
@@ -163,30 +214,53 @@ def test_role_missing_in_destination_is_an_error_before_any_write(tmp_path: Path
 
 def test_protected_objects_are_never_destroyed(orgs, tmp_path: Path) -> None:
     s, p, config = orgs
-    assert run(["apply", EXAMPLE, "--auto-approve", "--env", "production",
-                "--config", config]).exit_code == 0
+    assert (
+        run(
+            ["apply", EXAMPLE, "--auto-approve", "--env", "production", "--config", config]
+        ).exit_code
+        == 0
+    )
     writes = len(p.writes())
     empty = tmp_path / "empty.yaml"
     empty.write_text("version: 1\ncustom_object_types: []\n")
-    res = run(["apply", str(empty), "--prune", "--auto-approve", "--env", "production",
-               "--config", config])
+    res = run(
+        [
+            "apply",
+            str(empty),
+            "--prune",
+            "--auto-approve",
+            "--env",
+            "production",
+            "--config",
+            config,
+        ]
+    )
     assert res.exit_code == 1
     assert "which this environment protects ('Account'" in res.stderr
     assert len(p.writes()) == writes
 
     # a replace of a protected field is refused too
     changed = tmp_path / "changed.yaml"
-    changed.write_text(Path(EXAMPLE).read_text().replace(
-        "      - name: Serial Number\n        type: text",
-        "      - name: Serial Number\n        type: number"))
-    res = run(["plan", str(changed), "--allow-replace", "--env", "production",
-               "--config", config])
+    changed.write_text(
+        Path(EXAMPLE)
+        .read_text()
+        .replace(
+            "      - name: Serial Number\n        type: text",
+            "      - name: Serial Number\n        type: number",
+        )
+    )
+    res = run(["plan", str(changed), "--allow-replace", "--env", "production", "--config", config])
     assert res.exit_code == 1 and "Resource.Serial Number" in res.stderr
 
     # a plan made by URL (no environment) is still checked when applied to production
     saved = tmp_path / "plan.json"
-    assert run(["plan", str(empty), "--prune", "--out", str(saved)],
-               {"CLOSE_API_URL": p.url, "CLOSE_API_KEY": KEY}).exit_code == 0
+    assert (
+        run(
+            ["plan", str(empty), "--prune", "--out", str(saved)],
+            {"CLOSE_API_URL": p.url, "CLOSE_API_KEY": KEY},
+        ).exit_code
+        == 0
+    )
     res = run(["apply", "--plan", str(saved), "--env", "production", "--config", config])
     assert res.exit_code == 1 and "protects" in res.stderr
     assert len(p.writes()) == writes
@@ -194,10 +268,17 @@ def test_protected_objects_are_never_destroyed(orgs, tmp_path: Path) -> None:
 
 def test_environment_defaults_apply(orgs, tmp_path: Path) -> None:
     s, p, config = orgs
-    Path(config).write_text(Path(config).read_text().replace(
-        "    api_key_env: STAGING_KEY\n", "    api_key_env: STAGING_KEY\n    prune: true\n"))
-    assert run(["apply", EXAMPLE, "--auto-approve", "--env", "staging",
-                "--config", config]).exit_code == 0
+    Path(config).write_text(
+        Path(config)
+        .read_text()
+        .replace(
+            "    api_key_env: STAGING_KEY\n", "    api_key_env: STAGING_KEY\n    prune: true\n"
+        )
+    )
+    assert (
+        run(["apply", EXAMPLE, "--auto-approve", "--env", "staging", "--config", config]).exit_code
+        == 0
+    )
     only = tmp_path / "only.yaml"
     only.write_text("version: 1\ncustom_object_types:\n  - {name: Solo, name_plural: Solos}\n")
     res = run(["plan", str(only), "--env", "staging", "--config", config])

@@ -37,16 +37,25 @@ def test_help_text_is_clicks() -> None:
     if os.environ.get("SCHEMASYNC_REGEN") == "1":
         Path(help_text.__file__).write_text(
             '"""`schemasync --help`, as click renders it; tests/test_launcher.py keeps it '
-            'identical."""\n\nTOP_LEVEL_HELP = ' + repr(rendered) + "\n", encoding="utf-8")
+            'identical."""\n\nTOP_LEVEL_HELP = ' + repr(rendered) + "\n",
+            encoding="utf-8",
+        )
         help_text.TOP_LEVEL_HELP = rendered
     assert help_text.TOP_LEVEL_HELP == rendered, "run with SCHEMASYNC_REGEN=1"
 
 
-@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"],
-                                  ["validate", EXAMPLE],
-                                  ["validate", EXAMPLE, INVALID[0]],
-                                  *(["validate", p] for p in INVALID[:12]),
-                                  ["validate", "does/not/exist.yaml"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["-h"],
+        ["--version"],
+        ["validate", EXAMPLE],
+        ["validate", EXAMPLE, INVALID[0]],
+        *(["validate", p] for p in INVALID[:12]),
+        ["validate", "does/not/exist.yaml"],
+    ],
+)
 def test_same_output_as_click(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert launch(args, capsys) == clicked(args)
 
@@ -57,15 +66,21 @@ def test_everything_else_goes_to_click(capsys: pytest.CaptureFixture[str]) -> No
     assert launch(["--bogus"], capsys)[0] == 64
 
 
-@pytest.mark.parametrize("args,absent", [
-    (["--help"], ["click", "yaml", "httpx", "jsonschema"]),
-    (["--version"], ["click", "yaml", "httpx", "jsonschema"]),
-    (["validate", EXAMPLE], ["click", "httpx", "jsonschema", "deepdiff"]),
-])
+@pytest.mark.parametrize(
+    "args,absent",
+    [
+        (["--help"], ["click", "yaml", "httpx", "jsonschema"]),
+        (["--version"], ["click", "yaml", "httpx", "jsonschema"]),
+        (["validate", EXAMPLE], ["click", "httpx", "jsonschema", "deepdiff"]),
+    ],
+)
 def test_heavy_modules_are_not_imported(args: list[str], absent: list[str]) -> None:
-    probe = ("import sys\nfrom schemasync.launcher import main\n"
-             f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
-             f"print(sorted(m for m in {absent!r} if m in sys.modules))")
-    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    probe = (
+        "import sys\nfrom schemasync.launcher import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {absent!r} if m in sys.modules))"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert res.stdout.strip().splitlines()[-1] == "[]", res.stdout

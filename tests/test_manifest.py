@@ -397,8 +397,9 @@ def test_dumped_manifests_load_back_equal(tmp_path: Path, manifest: Manifest) ->
 
 def test_a_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
     path = tmp_path / "manifest.yaml"
-    path.write_text('version: 1\ncustom_object_types:\n  - {name: "A\\nB", name_plural: X,'
-                    ' "bad\\rkey": 1}\n')
+    path.write_text(
+        'version: 1\ncustom_object_types:\n  - {name: "A\\nB", name_plural: X, "bad\\rkey": 1}\n'
+    )
     with pytest.raises(ManifestError) as info:
         load_manifest(str(path))
     lines = str(info.value).splitlines()

@@ -29,8 +29,11 @@ COMMENT_LIMIT = 60_000  # GitHub's is 65,536 characters; leave room for a header
 def _case_plan(case: str, monkeypatch: pytest.MonkeyPatch) -> Plan | None:
     folder = PLAN_CASES / case
     monkeypatch.chdir(folder)
-    options = json.loads((folder / "options.json").read_text()) if (
-        folder / "options.json").exists() else {}
+    options = (
+        json.loads((folder / "options.json").read_text())
+        if (folder / "options.json").exists()
+        else {}
+    )
     live = parse_live(json.loads((folder / "live.json").read_text()))
     manifest = load_manifest("manifest.yaml", allow_external_references=True)
     try:
@@ -66,30 +69,55 @@ def test_every_golden_file_has_a_plan_case() -> None:
 def _field_op(i: int, action: str) -> Operation:
     address = f"Type{i // 20}.Field {i}"
     if action == "delete":
-        return Operation("delete", "custom_field", address, "DELETE",
-                         f"/custom_field/custom_object_type/cf_{i}/",
-                         changes={"name": {"before": f"Field {i}", "after": None}}, id=f"cf_{i}",
-                         reason=f"deleting the field destroys its values on every Type{i // 20}")
+        return Operation(
+            "delete",
+            "custom_field",
+            address,
+            "DELETE",
+            f"/custom_field/custom_object_type/cf_{i}/",
+            changes={"name": {"before": f"Field {i}", "after": None}},
+            id=f"cf_{i}",
+            reason=f"deleting the field destroys its values on every Type{i // 20}",
+        )
     if action == "update":
-        return Operation("update", "custom_field", address, "PUT",
-                         f"/custom_field/custom_object_type/cf_{i}/",
-                         body={"choices": [f"c{n}" for n in range(300)]}, id=f"cf_{i}",
-                         changes={"choices": {"before": [f"c{n}" for n in range(200)],
-                                              "after": [f"c{n}" for n in range(300)]},
-                                  "description": {"before": "x" * 2000, "after": "y" * 2000}})
-    return Operation("create", "custom_field", address, "POST", "/custom_field/custom_object_type/",
-                     body={"name": f"Field {i}", "type": "text"},
-                     changes={"name": {"before": None, "after": f"Field {i}"},
-                              "type": {"before": None, "after": "text"},
-                              "description": {"before": None, "after": "d" * 500}},
-                     defines="${custom_field:" + address + "}")
+        return Operation(
+            "update",
+            "custom_field",
+            address,
+            "PUT",
+            f"/custom_field/custom_object_type/cf_{i}/",
+            body={"choices": [f"c{n}" for n in range(300)]},
+            id=f"cf_{i}",
+            changes={
+                "choices": {
+                    "before": [f"c{n}" for n in range(200)],
+                    "after": [f"c{n}" for n in range(300)],
+                },
+                "description": {"before": "x" * 2000, "after": "y" * 2000},
+            },
+        )
+    return Operation(
+        "create",
+        "custom_field",
+        address,
+        "POST",
+        "/custom_field/custom_object_type/",
+        body={"name": f"Field {i}", "type": "text"},
+        changes={
+            "name": {"before": None, "after": f"Field {i}"},
+            "type": {"before": None, "after": "text"},
+            "description": {"before": None, "after": "d" * 500},
+        },
+        defines="${custom_field:" + address + "}",
+    )
 
 
 def _big_plan(n: int = 1000) -> Plan:
     actions = ("create", "update", "delete")
     ops = tuple(_field_op(i, actions[i % 3]) for i in range(n))
-    unmanaged = tuple(Unmanaged("custom_field", f"Other.F{i}", f"cf_o{i}", "type text")
-                      for i in range(500))
+    unmanaged = tuple(
+        Unmanaged("custom_field", f"Other.F{i}", f"cf_o{i}", "type text") for i in range(500)
+    )
     return Plan(ops, unmanaged, "sha256:" + "0" * 64, {"prune": True, "allow_replace": False})
 
 
@@ -109,10 +137,19 @@ def test_a_thousand_operations_fit_one_comment() -> None:
 
 
 def test_very_long_names_still_fit_one_comment() -> None:
-    ops = tuple(Operation("delete", "custom_object_type", f"{i:04d}" + "N" * 3000, "DELETE",
-                          f"/x/{i}/", id=f"cotype_{i}", reason="R" * 3000,
-                          changes={"name": {"before": "N" * 3000, "after": None}})
-                for i in range(1000))
+    ops = tuple(
+        Operation(
+            "delete",
+            "custom_object_type",
+            f"{i:04d}" + "N" * 3000,
+            "DELETE",
+            f"/x/{i}/",
+            id=f"cotype_{i}",
+            reason="R" * 3000,
+            changes={"name": {"before": "N" * 3000, "after": None}},
+        )
+        for i in range(1000)
+    )
     text = render_markdown(Plan(ops, (), "sha256:1", {}), title="T" * 5000)
     assert len(text) < COMMENT_LIMIT, len(text)
     assert "1000 operations destroy data" in text and "more destructive operation(s)" in text
@@ -137,19 +174,32 @@ def test_destructive_operations_come_first_and_loud() -> None:
     steps = [int(row.split(" | ")[0].strip("| ")) for row in rows]
     assert steps[:3] == [3, 6, 9]  # each keeps its apply step
     first_details = text.index("<details>")
-    assert "delete" in text[first_details:text.index("</summary>", first_details)]
+    assert "delete" in text[first_details : text.index("</summary>", first_details)]
 
 
 def test_names_are_escaped() -> None:
     nasty = "A|B `x` <script>alert(1)</script> *y* [z](http://e)"
-    op = Operation("update", "custom_field", f"T.{nasty}", "PUT", "/custom_field/x/",
-                   body={"description": "```"}, id="cf_1",
-                   changes={"description": {"before": "```", "after": "````not a fence"}})
-    delete = Operation("delete", "custom_object_type", nasty, "DELETE", "/x/",
-                       changes={"name": {"before": nasty, "after": None}}, id="cotype_1",
-                       reason=f"destroys every {nasty} object")
-    plan = Plan((op, delete), (Unmanaged("custom_field", nasty, "cf_2", nasty),),
-                "sha256:<fp>", {})
+    op = Operation(
+        "update",
+        "custom_field",
+        f"T.{nasty}",
+        "PUT",
+        "/custom_field/x/",
+        body={"description": "```"},
+        id="cf_1",
+        changes={"description": {"before": "```", "after": "````not a fence"}},
+    )
+    delete = Operation(
+        "delete",
+        "custom_object_type",
+        nasty,
+        "DELETE",
+        "/x/",
+        changes={"name": {"before": nasty, "after": None}},
+        id="cotype_1",
+        reason=f"destroys every {nasty} object",
+    )
+    plan = Plan((op, delete), (Unmanaged("custom_field", nasty, "cf_2", nasty),), "sha256:<fp>", {})
     text = render_markdown(plan, title=f"plan for {nasty}")
     # Outside code blocks (whose content is shown verbatim, never rendered) no raw HTML.
     prose = re.sub(r"^(`{3,})diff\n.*?^\1$", "", text, flags=re.S | re.M)

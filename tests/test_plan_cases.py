@@ -35,8 +35,11 @@ def _check(path: Path, actual: str, stale: tuple[str, ...]) -> None:
 def test_plan_case(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = CASES / case
     monkeypatch.chdir(folder)
-    options = json.loads((folder / "options.json").read_text()) if (
-        folder / "options.json").exists() else {}
+    options = (
+        json.loads((folder / "options.json").read_text())
+        if (folder / "options.json").exists()
+        else {}
+    )
     live = parse_live(json.loads((folder / "live.json").read_text()))
     manifest = load_manifest("manifest.yaml", allow_external_references=True)
     try:
@@ -47,6 +50,9 @@ def test_plan_case(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _check(folder / "expected.txt", render_text(plan), ("expected_error.txt",))
     _check(folder / "expected.json", render_json(plan), ("expected_error.txt",))
     # The same inputs always give byte-identical output.
-    again = compute_plan(load_manifest("manifest.yaml", allow_external_references=True),
-                         parse_live(json.loads((folder / "live.json").read_text())), **options)
+    again = compute_plan(
+        load_manifest("manifest.yaml", allow_external_references=True),
+        parse_live(json.loads((folder / "live.json").read_text())),
+        **options,
+    )
     assert render_json(again) == render_json(plan)

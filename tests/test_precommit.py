@@ -21,8 +21,10 @@ from tests.orgs import KEY, served_org
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "crm.yaml"
-BAD = ("version: 1\ncustom_object_types:\n  - name: A\n    name_plural: As\n"
-       "    fields:\n      - name: F\n        type: txt\n")
+BAD = (
+    "version: 1\ncustom_object_types:\n  - name: A\n    name_plural: As\n"
+    "    fields:\n      - name: F\n        type: txt\n"
+)
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> Result:
@@ -47,8 +49,14 @@ def _hook_entry() -> list[str]:
 
 def _run_hook(files: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     # As pre-commit runs it: entry + the staged file names, relative to the repository root.
-    return subprocess.run([*_hook_entry(), *files], cwd=cwd, capture_output=True, text=True,
-                          check=False, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    return subprocess.run(
+        [*_hook_entry(), *files],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
 
 
 def test_hook_fails_on_a_bad_manifest_and_passes_on_good_ones(tmp_path: Path) -> None:
@@ -57,7 +65,8 @@ def test_hook_fails_on_a_bad_manifest_and_passes_on_good_ones(tmp_path: Path) ->
     (schema / "crm.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     (schema / "bad.yaml").write_text(BAD, encoding="utf-8")
     (schema / "small.yml").write_text(
-        "version: 1\ncustom_object_types:\n  - {name: B, name_plural: Bs}\n", encoding="utf-8")
+        "version: 1\ncustom_object_types:\n  - {name: B, name_plural: Bs}\n", encoding="utf-8"
+    )
 
     bad = _run_hook(["schema/bad.yaml"], tmp_path)
     assert bad.returncode == 1, bad.stderr
@@ -99,8 +108,10 @@ def test_validate_needs_a_manifest_and_reports_every_bad_one(tmp_path: Path) -> 
 
 def test_plan_format_markdown(org, tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
-    res = run(["plan", str(EXAMPLE), "--format", "markdown", "--out", str(out),
-               "--detailed-exitcode"], org.env)
+    res = run(
+        ["plan", str(EXAMPLE), "--format", "markdown", "--out", str(out), "--detailed-exitcode"],
+        org.env,
+    )
     assert res.exit_code == 2, res.stderr
     assert res.stdout.startswith("### schemasync plan\n")
     assert "**Plan: 16 to create, 0 to update, 0 to delete.**" in res.stdout
@@ -113,11 +124,14 @@ def test_plan_format_markdown(org, tmp_path: Path) -> None:
     assert KEY not in res.stdout + res.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["plan", str(EXAMPLE), "--json", "--format", "markdown"],
-    ["plan", str(EXAMPLE), "--format", "html"],
-    ["diff", "--from", "a", "--to", "b", "--json", "--format", "text"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", str(EXAMPLE), "--json", "--format", "markdown"],
+        ["plan", str(EXAMPLE), "--format", "html"],
+        ["diff", "--from", "a", "--to", "b", "--json", "--format", "text"],
+    ],
+)
 def test_format_usage_errors(args: list[str]) -> None:
     assert run(args).exit_code == 64
 
@@ -126,32 +140,49 @@ def test_environments_in_markdown_titles_and_in_the_report(tmp_path: Path) -> No
     from schemasync.emulator import Store
 
     env = {"STAGING_KEY": KEY, "PROD_KEY": KEY, "CLOSE_API_URL": "", "CLOSE_API_KEY": ""}
-    with served_org(Store(org_name="Staging Org")) as s, \
-            served_org(Store(org_name="Production Org")) as p:
+    with (
+        served_org(Store(org_name="Staging Org")) as s,
+        served_org(Store(org_name="Production Org")) as p,
+    ):
         config = tmp_path / "schemasync.yaml"
-        config.write_text(f"version: 1\nenvironments:\n"
-                          f"  staging: {{api_url: '{s.url}', api_key_env: STAGING_KEY}}\n"
-                          f"  production: {{api_url: '{p.url}', api_key_env: PROD_KEY}}\n")
+        config.write_text(
+            f"version: 1\nenvironments:\n"
+            f"  staging: {{api_url: '{s.url}', api_key_env: STAGING_KEY}}\n"
+            f"  production: {{api_url: '{p.url}', api_key_env: PROD_KEY}}\n"
+        )
         manifest = tmp_path / "m.yaml"
         manifest.write_text("version: 1\ncustom_object_types:\n  - {name: B, name_plural: Bs}\n")
         where = ["--config", str(config)]
-        plan = run(["plan", str(manifest), "--env", "staging", "--format", "markdown", *where],
-                   env)
+        plan = run(["plan", str(manifest), "--env", "staging", "--format", "markdown", *where], env)
         assert plan.stdout.startswith("### schemasync plan for staging\n")
         report = tmp_path / "report.json"
-        res = run(["apply", str(manifest), "--env", "staging", "--auto-approve",
-                   "--report", str(report), *where], env)
+        res = run(
+            [
+                "apply",
+                str(manifest),
+                "--env",
+                "staging",
+                "--auto-approve",
+                "--report",
+                str(report),
+                *where,
+            ],
+            env,
+        )
         assert res.exit_code == 0, res.stderr
         doc = _report(report)
         assert doc["target"]["environment"] == "staging"
         assert doc["target"]["org"]["name"] == "Staging Org" and doc["result"] == "applied"
         assert "target: environment 'staging'" in res.stderr
-        diff = run(["diff", "--from", "staging", "--to", "production", "--format", "markdown",
-                    *where], env)
+        diff = run(
+            ["diff", "--from", "staging", "--to", "production", "--format", "markdown", *where], env
+        )
         assert diff.exit_code == 2
         assert diff.stdout.startswith("### schemasync diff: production compared with staging\n")
-        promote = run(["promote", "--from", "staging", "--to", "production", "--format",
-                       "markdown", *where], env)
+        promote = run(
+            ["promote", "--from", "staging", "--to", "production", "--format", "markdown", *where],
+            env,
+        )
         assert promote.stdout.startswith("### schemasync promote staging → production\n")
         assert "| 1 | ➕ `+` | create | custom\\_object\\_type | B | new type |" in promote.stdout
 
@@ -161,8 +192,15 @@ def test_environments_in_markdown_titles_and_in_the_report(tmp_path: Path) -> No
 
 def _report(path: Path) -> dict:
     doc = json.loads(path.read_text())
-    assert set(doc) >= {"schemasync_version", "target", "plan_fingerprint", "started_at",
-                        "finished_at", "result", "operations"}
+    assert set(doc) >= {
+        "schemasync_version",
+        "target",
+        "plan_fingerprint",
+        "started_at",
+        "finished_at",
+        "result",
+        "operations",
+    }
     for key in ("started_at", "finished_at"):
         assert doc[key].endswith("Z")
         datetime.fromisoformat(doc[key].replace("Z", "+00:00"))
@@ -185,7 +223,7 @@ def test_apply_plan_report_on_success(org, tmp_path: Path) -> None:
     assert len(doc["operations"]["done"]) == 16 and doc["operations"]["failed"] is None
     assert doc["operations"]["not_attempted"] == []
     # The audit summary ends the output: what, where, which plan.
-    tail = res.stderr[res.stderr.index("Summary: "):]
+    tail = res.stderr[res.stderr.index("Summary: ") :]
     assert tail.startswith("Summary: applied: 16 of 16 operation(s) applied (16 created)")
     assert f"org {doc['target']['org']['name']!r}" in tail and fingerprint in tail
     assert f"report: {report}" in tail
@@ -199,8 +237,9 @@ def test_apply_plan_report_on_success(org, tmp_path: Path) -> None:
 
 def test_apply_report_on_partial_failure(org, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
-    org.app.faults.add(method="POST", path=r"^/custom_field/custom_object_type/$",
-                       action="502", skip=1, times=None)
+    org.app.faults.add(
+        method="POST", path=r"^/custom_field/custom_object_type/$", action="502", skip=1, times=None
+    )
     res = run(["apply", str(EXAMPLE), "--auto-approve", "--report", str(report)], org.env)
     assert res.exit_code == 3, res.stderr
     doc = _report(report)
@@ -230,10 +269,19 @@ def test_apply_report_with_no_changes_and_with_a_bad_plan_file(org, tmp_path: Pa
     assert "Summary:" not in res.stderr  # no plan, so nothing to summarise
 
 
-def test_apply_report_into_a_missing_folder_is_refused_before_any_write(org,
-                                                                        tmp_path: Path) -> None:
-    res = run(["apply", str(EXAMPLE), "--auto-approve", "--report",
-               str(tmp_path / "no" / "such" / "report.json")], org.env)
+def test_apply_report_into_a_missing_folder_is_refused_before_any_write(
+    org, tmp_path: Path
+) -> None:
+    res = run(
+        [
+            "apply",
+            str(EXAMPLE),
+            "--auto-approve",
+            "--report",
+            str(tmp_path / "no" / "such" / "report.json"),
+        ],
+        org.env,
+    )
     assert res.exit_code == 1 and "cannot write the report" in res.stderr
     assert not org.writes()
 
@@ -242,18 +290,26 @@ def test_apply_report_into_a_missing_folder_is_refused_before_any_write(org,
 
 
 def _complete(env: dict[str, str], command: list[str] | None = None) -> str:
-    res = subprocess.run(command or [sys.executable, "-m", "schemasync"], capture_output=True,
-                         text=True, check=False, cwd=ROOT,
-                         env=dict(os.environ, **env))
+    res = subprocess.run(
+        command or [sys.executable, "-m", "schemasync"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=dict(os.environ, **env),
+    )
     assert res.returncode == 0, res.stderr
     return res.stdout
 
 
-@pytest.mark.parametrize(("shell", "marker"), [
-    ("bash", "complete -o nosort -F _schemasync_completion schemasync"),
-    ("zsh", "#compdef schemasync"),
-    ("fish", "complete --no-files --command schemasync"),
-])
+@pytest.mark.parametrize(
+    ("shell", "marker"),
+    [
+        ("bash", "complete -o nosort -F _schemasync_completion schemasync"),
+        ("zsh", "#compdef schemasync"),
+        ("fish", "complete --no-files --command schemasync"),
+    ],
+)
 def test_completion_scripts(shell: str, marker: str) -> None:
     assert marker in _complete({"_SCHEMASYNC_COMPLETE": f"{shell}_source"})
 
@@ -267,12 +323,23 @@ def test_completion_through_the_console_script() -> None:
 
 
 def test_completion_answers() -> None:
-    words = _complete({"_SCHEMASYNC_COMPLETE": "bash_complete", "COMP_WORDS": "schemasync pl",
-                       "COMP_CWORD": "1"})
+    words = _complete(
+        {"_SCHEMASYNC_COMPLETE": "bash_complete", "COMP_WORDS": "schemasync pl", "COMP_CWORD": "1"}
+    )
     assert words.split() == ["plain,plan"]
-    flags = _complete({"_SCHEMASYNC_COMPLETE": "bash_complete",
-                       "COMP_WORDS": "schemasync plan x --for", "COMP_CWORD": "3"})
+    flags = _complete(
+        {
+            "_SCHEMASYNC_COMPLETE": "bash_complete",
+            "COMP_WORDS": "schemasync plan x --for",
+            "COMP_CWORD": "3",
+        }
+    )
     assert "plain,--format" in flags.split()
-    values = _complete({"_SCHEMASYNC_COMPLETE": "bash_complete",
-                        "COMP_WORDS": "schemasync plan x --format ", "COMP_CWORD": "4"})
+    values = _complete(
+        {
+            "_SCHEMASYNC_COMPLETE": "bash_complete",
+            "COMP_WORDS": "schemasync plan x --format ",
+            "COMP_CWORD": "4",
+        }
+    )
     assert values.split() == ["plain,text", "plain,json", "plain,markdown"]

@@ -11,8 +11,11 @@ from schemasync.apply import apply_plan
 from schemasync.model import FieldSpec, Manifest, TypeSpec
 from tests.orgs import Org, in_process_org
 
-LIST_READS = {("GET", "/custom_object_type/"), ("GET", "/custom_field/custom_object_type/"),
-              ("GET", "/role/")}
+LIST_READS = {
+    ("GET", "/custom_object_type/"),
+    ("GET", "/custom_field/custom_object_type/"),
+    ("GET", "/role/"),
+}
 KINDS = ("text", "number", "choices", "user", "custom_object", "date")
 
 
@@ -24,16 +27,24 @@ def _manifest(n_types: int, n_fields: int) -> Manifest:
             kind = KINDS[(t + f) % len(KINDS)]
             if kind == "custom_object" and t == 0:
                 kind = "hidden"
-            fields.append(FieldSpec(
-                name=f"Field {f}", type=kind,
-                choices=("A", "B", "C") if kind == "choices" else None,
-                references=f"Type {t - 1}" if kind == "custom_object" else None,
-                required=f % 3 == 0,
-                editable_with_roles=("Support",) if f % 4 == 0 else (),
-            ))
-        types.append(TypeSpec(name=f"Type {t}", name_plural=f"Type {t}s",
-                              editable_with_roles=("admin",) if t % 2 else (),
-                              fields=tuple(fields)))
+            fields.append(
+                FieldSpec(
+                    name=f"Field {f}",
+                    type=kind,
+                    choices=("A", "B", "C") if kind == "choices" else None,
+                    references=f"Type {t - 1}" if kind == "custom_object" else None,
+                    required=f % 3 == 0,
+                    editable_with_roles=("Support",) if f % 4 == 0 else (),
+                )
+            )
+        types.append(
+            TypeSpec(
+                name=f"Type {t}",
+                name_plural=f"Type {t}s",
+                editable_with_roles=("admin",) if t % 2 else (),
+                fields=tuple(fields),
+            )
+        )
     return Manifest(types=tuple(types))
 
 
@@ -56,11 +67,18 @@ def _changed(m: Manifest) -> Manifest:
         if i == 6:
             text = next(n for n, f in enumerate(fields) if f.type == "text")
             fields[text] = dataclasses.replace(fields[text], type="number")  # replace
-        types.append(dataclasses.replace(
-            t, fields=tuple(fields),
-            description="updated" if i % 9 == 0 else t.description))
-    types.append(TypeSpec(name="Brand New", name_plural="Brand News",
-                          fields=(FieldSpec(name="Only", type="text"),)))
+        types.append(
+            dataclasses.replace(
+                t, fields=tuple(fields), description="updated" if i % 9 == 0 else t.description
+            )
+        )
+    types.append(
+        TypeSpec(
+            name="Brand New",
+            name_plural="Brand News",
+            fields=(FieldSpec(name="Only", type="text"),),
+        )
+    )
     return Manifest(types=tuple(types))
 
 
@@ -81,10 +99,12 @@ def _plan_requests(org: Org, manifest: Manifest) -> Counter[tuple[str, str]]:
 
 def test_requests_per_plan_do_not_grow_with_the_org() -> None:
     small, medium = _org(3, 2), _org(60, 10)
-    counts = [_plan_requests(small, _manifest(3, 2)),
-              _plan_requests(small, _changed(_manifest(3, 2))),
-              _plan_requests(medium, _manifest(60, 10)),
-              _plan_requests(medium, _changed(_manifest(60, 10)))]
+    counts = [
+        _plan_requests(small, _manifest(3, 2)),
+        _plan_requests(small, _changed(_manifest(3, 2))),
+        _plan_requests(medium, _manifest(60, 10)),
+        _plan_requests(medium, _changed(_manifest(60, 10))),
+    ]
     assert all(c == Counter(LIST_READS) for c in counts), counts
     assert len(medium.live().types) == 60 and len(small.live().types) == 3
 

@@ -34,23 +34,54 @@ def _plain(m: Any) -> dict[str, Any]:
 
     types = []
     for t in m.types:
-        d = {k: clean(getattr(t, k)) for k in ("name", "name_plural", "description",
-                                               "api_create_only", "editable_with_roles",
-                                               "renamed_from")}
-        d["fields"] = [{k: clean(v) for k, v in vars(f).items() if k != "pos" and v is not None}
-                       for f in t.fields]
+        d = {
+            k: clean(getattr(t, k))
+            for k in (
+                "name",
+                "name_plural",
+                "description",
+                "api_create_only",
+                "editable_with_roles",
+                "renamed_from",
+            )
+        }
+        d["fields"] = [
+            {k: clean(v) for k, v in vars(f).items() if k != "pos" and v is not None}
+            for f in t.fields
+        ]
         types.append(d)
     return {"version": 1, "custom_object_types": types}
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
     | st.sampled_from(["", " ", "text", "choices", "Account", "1", "version"]),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["version", "custom_object_types", "name", "name_plural", "fields",
-                         "type", "choices", "references", "required", "extra"]),
-        inner, max_size=5),
-    max_leaves=25)
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "version",
+                    "custom_object_types",
+                    "name",
+                    "name_plural",
+                    "fields",
+                    "type",
+                    "choices",
+                    "references",
+                    "required",
+                    "extra",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -66,15 +97,22 @@ def test_agrees_on_manifests_and_their_mutations(m: Any, data: st.DataObject) ->
     agree(document)
     if document["custom_object_types"]:
         t = data.draw(st.sampled_from(document["custom_object_types"]))
-        key = data.draw(st.sampled_from(["name", "name_plural", "api_create_only", "fields",
-                                         "bogus", "description"]))
+        key = data.draw(
+            st.sampled_from(
+                ["name", "name_plural", "api_create_only", "fields", "bogus", "description"]
+            )
+        )
         t[key] = data.draw(json_values)
         agree(document)
 
 
 def test_agrees_on_the_case_corpus() -> None:
-    files = [*CASES.glob("invalid/*/manifest.yaml"), *CASES.glob("valid/*/manifest.yaml"),
-             *CASES.glob("plan/*/manifest.yaml"), Path("examples/crm.yaml")]
+    files = [
+        *CASES.glob("invalid/*/manifest.yaml"),
+        *CASES.glob("valid/*/manifest.yaml"),
+        *CASES.glob("plan/*/manifest.yaml"),
+        Path("examples/crm.yaml"),
+    ]
     checked = 0
     for path in files:
         root, _problems = parse_yaml(path.read_text(errors="replace"), str(path))

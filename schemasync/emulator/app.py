@@ -19,10 +19,20 @@ from .faults import Fault, Faults
 from .store import StateFileError, Store
 
 PREFIX = "/api/v1"
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request",
-            401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-            429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-            503: "Service Unavailable", 504: "Gateway Timeout"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 _MAX_LIMIT = 200
 
 StartResponse = Callable[..., Any]
@@ -45,8 +55,9 @@ class ClientTimedOut(Exception):
 class RateLimiter:
     """Fixed-window request counter per API key."""
 
-    def __init__(self, limit: int, window: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("rate limit needs at least 1 request per a positive window")
         self.limit, self.window, self.clock = limit, float(window), clock
@@ -67,7 +78,8 @@ class RateLimiter:
 
 
 _ROUTES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
-    (re.compile(p), name, methods) for p, name, methods in [
+    (re.compile(p), name, methods)
+    for p, name, methods in [
         (r"/me/", "me", ("GET",)),
         (r"/organization/(?P<id>[^/]+)/", "organization", ("GET",)),
         (r"/role/", "roles", ("GET", "POST")),
@@ -92,14 +104,16 @@ def _html(status: int) -> tuple[int, Headers, bytes]:
     return status, [("Content-Type", "text/html; charset=utf-8")], page.encode()
 
 
-def _int_param(query: dict[str, list[str]], key: str, default: int, low: int,
-               high: int | None) -> int:
+def _int_param(
+    query: dict[str, list[str]], key: str, default: int, low: int, high: int | None
+) -> int:
     raw = query.get(key, [str(default)])[-1]
     try:
         value = int(raw)
     except ValueError:
-        raise res.HttpFailure(400, {"field-errors": {key: "Input should be a valid integer"}})\
-            from None
+        raise res.HttpFailure(
+            400, {"field-errors": {key: "Input should be a valid integer"}}
+        ) from None
     if value < low:
         message = f"Input should be greater than or equal to {low}"
         raise res.HttpFailure(400, {"field-errors": {key: message}})
@@ -147,7 +161,7 @@ class EmulatorApp:
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
         fullpath = str(environ.get("PATH_INFO", "")) or "/"
         inside = fullpath.startswith(PREFIX + "/")
-        subpath = fullpath[len(PREFIX):] if inside else fullpath
+        subpath = fullpath[len(PREFIX) :] if inside else fullpath
         raw = self._read_body(environ)  # read first, so a dropped connection is a clean close
         fault = self.faults.pick(method, subpath, fullpath)
         if fault is not None and fault.action in ("drop", "429", "500", "502", "503", "504"):
@@ -169,8 +183,9 @@ class EmulatorApp:
         start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
         return [body]
 
-    def _fault_response(self, fault: Fault, method: str, subpath: str,
-                        start_response: StartResponse) -> list[bytes]:
+    def _fault_response(
+        self, fault: Fault, method: str, subpath: str, start_response: StartResponse
+    ) -> list[bytes]:
         if fault.action == "drop":
             self._record(method, subpath, None)
             raise DropConnection()
@@ -186,8 +201,9 @@ class EmulatorApp:
 
     # -- one request, no faults ----------------------------------------------------------
 
-    def _respond(self, environ: dict[str, Any], method: str, subpath: str | None,
-                 raw: bytes) -> tuple[int, Headers, bytes]:
+    def _respond(
+        self, environ: dict[str, Any], method: str, subpath: str | None, raw: bytes
+    ) -> tuple[int, Headers, bytes]:
         key = self._api_key(environ)
         if key is None:
             return _json(401, {"error": "Unauthorized"})
@@ -255,8 +271,9 @@ class EmulatorApp:
                 return methods
         return ()
 
-    def _dispatch(self, environ: dict[str, Any], method: str, subpath: str | None,
-                  raw: bytes) -> tuple[int, Any]:
+    def _dispatch(
+        self, environ: dict[str, Any], method: str, subpath: str | None, raw: bytes
+    ) -> tuple[int, Any]:
         route = None
         for pattern, name, methods in _ROUTES:
             found = pattern.fullmatch(subpath or "")
@@ -294,8 +311,14 @@ class EmulatorApp:
             raise res.HttpFailure(400, {"error": "The request body must be a JSON object."})
         return body
 
-    def _handle(self, name: str, method: str, ident: str | None, body: dict[str, Any],
-                query: dict[str, list[str]]) -> tuple[int, Any]:
+    def _handle(
+        self,
+        name: str,
+        method: str,
+        ident: str | None,
+        body: dict[str, Any],
+        query: dict[str, list[str]],
+    ) -> tuple[int, Any]:
         store = self.store
         if name == "me":
             return 200, res.render_me(store)
@@ -309,9 +332,11 @@ class EmulatorApp:
             skip = _int_param(query, "_skip", 0, 0, None)
             limit = _int_param(query, "_limit", 100, 0, _MAX_LIMIT)
             roles = list(store.roles.values())
-            page = roles[skip:skip + limit]
-            return 200, {"data": [res.render_role(store, r) for r in page],
-                         "has_more": skip + limit < len(roles)}
+            page = roles[skip : skip + limit]
+            return 200, {
+                "data": [res.render_role(store, r) for r in page],
+                "has_more": skip + limit < len(roles),
+            }
         if name == "role":
             role = store.roles.get(ident or "")
             if role is None:
@@ -333,8 +358,10 @@ class EmulatorApp:
         if name == "fields":
             if method == "POST":
                 return 201, res.create_field(store, body)
-            return 200, {"data": [res.render_field(store, f) for f in store.fields.values()],
-                         "has_more": False}
+            return 200, {
+                "data": [res.render_field(store, f) for f in store.fields.values()],
+                "has_more": False,
+            }
         if name == "field":
             assert ident is not None
             if method == "GET":

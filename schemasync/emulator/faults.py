@@ -35,8 +35,15 @@ class Faults:
     rules: list[Fault] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, method: str | None = None, path: str = "", action: str = "503", skip: int = 0,
-            times: int | None = 1, delay: float = 0.0) -> Fault:
+    def add(
+        self,
+        method: str | None = None,
+        path: str = "",
+        action: str = "503",
+        skip: int = 0,
+        times: int | None = 1,
+        delay: float = 0.0,
+    ) -> Fault:
         """Apply ``action`` to requests whose method is ``method`` (None: any) and whose path
         after /api/v1 (or whole path) matches the regex ``path`` with re.match (anchored at the
         start only; end it with ``$`` to anchor the end). The first ``skip`` matching requests
@@ -44,8 +51,9 @@ class Faults:
         "latency" and the Retry-After for "429" (default 1)."""
         if action not in FAULT_ACTIONS:
             raise ValueError(f"unknown fault action {action!r}; use one of {FAULT_ACTIONS}")
-        rule = Fault(method.upper() if method else None, re.compile(path), action, skip, times,
-                     delay)
+        rule = Fault(
+            method.upper() if method else None, re.compile(path), action, skip, times, delay
+        )
         with self._lock:
             self.rules.append(rule)
         return rule

@@ -8,8 +8,17 @@ from typing import Any
 
 from .store import Store
 
-FIELD_TYPES = ("text", "number", "date", "datetime", "choices", "user", "contact",
-               "custom_object", "hidden")
+FIELD_TYPES = (
+    "text",
+    "number",
+    "date",
+    "datetime",
+    "choices",
+    "user",
+    "contact",
+    "custom_object",
+    "hidden",
+)
 MULTI_VALUE_TYPES = ("user", "choices", "contact", "custom_object")
 ROLE_KEYWORDS = ("admin", "superuser", "user", "restricteduser")
 DESCRIPTION_MAX = 280
@@ -106,8 +115,10 @@ class _Checker:
                 self.errors[key] = "Value must be a list of strings."
                 break
             if item not in ROLE_KEYWORDS and item not in self.store.roles:
-                self.errors[key] = (f"Invalid role: {item!r}. Use one of "
-                                    f"{', '.join(ROLE_KEYWORDS)} or an existing role id.")
+                self.errors[key] = (
+                    f"Invalid role: {item!r}. Use one of "
+                    f"{', '.join(ROLE_KEYWORDS)} or an existing role id."
+                )
                 break
         return list(value)
 
@@ -148,9 +159,18 @@ def render_field(store: Store, field: dict[str, Any]) -> dict[str, Any]:
 
 def field_summary(field: dict[str, Any]) -> dict[str, Any]:
     """The summary embedded in a type's ``fields``: no ``choices`` (the real API omits them)."""
-    out = {k: copy.deepcopy(field[k]) for k in (
-        "id", "name", "description", "type", "required", "accepts_multiple_values",
-        "editable_with_roles")}
+    out = {
+        k: copy.deepcopy(field[k])
+        for k in (
+            "id",
+            "name",
+            "description",
+            "type",
+            "required",
+            "accepts_multiple_values",
+            "editable_with_roles",
+        )
+    }
     out["is_shared"] = False
     if field["type"] == "custom_object":
         out["referenced_custom_type_id"] = field["referenced_custom_type_id"]
@@ -167,8 +187,9 @@ def back_references(store: Store) -> dict[str, list[dict[str, Any]]]:
     return refs
 
 
-def render_type(store: Store, cotype: dict[str, Any],
-                refs: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+def render_type(
+    store: Store, cotype: dict[str, Any], refs: dict[str, list[dict[str, Any]]] | None = None
+) -> dict[str, Any]:
     out = {k: copy.deepcopy(v) for k, v in cotype.items() if k != "field_order"}
     out["organization_id"] = store.organization_id
     out["fields"] = [field_summary(store.fields[fid]) for fid in cotype["field_order"]]
@@ -261,16 +282,26 @@ def update_type(store: Store, type_id: str, body: dict[str, Any]) -> dict[str, A
 
 def delete_type(store: Store, type_id: str) -> None:
     cotype = get_type(store, type_id)
-    blockers = [f for f in store.fields.values()
-                if f["referenced_custom_type_id"] == type_id
-                and f["custom_object_type_id"] != type_id]
+    blockers = [
+        f
+        for f in store.fields.values()
+        if f["referenced_custom_type_id"] == type_id and f["custom_object_type_id"] != type_id
+    ]
     if blockers:
         names = ", ".join(
             f"'{f['name']}' ({f['id']}) on custom object type "
-            f"'{store.types[f['custom_object_type_id']]['name']}'" for f in blockers)
-        raise HttpFailure(400, {"error": (
-            f"Cannot delete custom object type '{cotype['name']}': it is referenced by "
-            f"custom field {names}. Delete those fields first.")})
+            f"'{store.types[f['custom_object_type_id']]['name']}'"
+            for f in blockers
+        )
+        raise HttpFailure(
+            400,
+            {
+                "error": (
+                    f"Cannot delete custom object type '{cotype['name']}': it is referenced by "
+                    f"custom field {names}. Delete those fields first."
+                )
+            },
+        )
     for fid in cotype["field_order"]:
         del store.fields[fid]
     del store.types[type_id]
@@ -306,10 +337,12 @@ def create_field(store: Store, body: dict[str, Any]) -> dict[str, Any]:
             ref = check.type_id("referenced_custom_type_id")
         elif ref is not None:
             check.errors["referenced_custom_type_id"] = (
-                "Only allowed for fields of type 'custom_object'.")
+                "Only allowed for fields of type 'custom_object'."
+            )
         if multi is True and ftype not in MULTI_VALUE_TYPES:
             check.errors["accepts_multiple_values"] = (
-                f"Fields of type '{ftype}' cannot accept multiple values.")
+                f"Fields of type '{ftype}' cannot accept multiple values."
+            )
     _field_errors(check.errors)
     stamp = field_timestamp(store.now())
     field = {
@@ -323,8 +356,7 @@ def create_field(store: Store, body: dict[str, Any]) -> dict[str, Any]:
         "editable_with_roles": [] if roles is _MISSING else roles,
         "choices": list(choices) if ftype == "choices" else None,
         "referenced_custom_type_id": ref if ftype == "custom_object" else None,
-        "back_reference_is_visible": (
-            (back_ref is True) if ftype == "custom_object" else None),
+        "back_reference_is_visible": ((back_ref is True) if ftype == "custom_object" else None),
         "created_by": store.user_id,
         "updated_by": store.user_id,
         "date_created": stamp,
@@ -353,7 +385,8 @@ def update_field(store: Store, field_id: str, body: dict[str, Any]) -> dict[str,
     }
     if values["accepts_multiple_values"] is True and ftype not in MULTI_VALUE_TYPES:
         check.errors["accepts_multiple_values"] = (
-            f"Fields of type '{ftype}' cannot accept multiple values.")
+            f"Fields of type '{ftype}' cannot accept multiple values."
+        )
     if ftype == "choices":
         if "choices" in body and body["choices"] is None:
             check.errors["choices"] = REQUIRED
@@ -394,8 +427,9 @@ def put_schema(store: Store, type_id: str, body: dict[str, Any]) -> dict[str, An
         if not isinstance(fid, str):
             raise _invalid({"fields": 'Each item must be an object like {"id": "cf_..."}.'})
         if fid not in cotype["field_order"]:
-            raise _invalid({"fields": (
-                f"Custom field {fid!r} is not a field of custom_object/{type_id}.")})
+            raise _invalid(
+                {"fields": (f"Custom field {fid!r} is not a field of custom_object/{type_id}.")}
+            )
         if fid not in wanted:
             wanted.append(fid)
     cotype["field_order"] = wanted + [f for f in cotype["field_order"] if f not in wanted]

@@ -71,8 +71,13 @@ class _RequestHandler(simple_server.WSGIRequestHandler):
             return
         if not self.parse_request():
             return
-        handler = _ServerHandler(self.rfile, self.wfile,  # type: ignore[arg-type]
-                                 self.get_stderr(), self.get_environ(), multithread=True)
+        handler = _ServerHandler(
+            self.rfile,
+            self.wfile,  # type: ignore[arg-type]
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
+        )
         handler.request_handler = self  # type: ignore[attr-defined]
         handler.run(self.server.get_app())  # type: ignore[attr-defined]
         if handler.dropped:
@@ -99,8 +104,9 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, simple_server.WSGIServer
 class EmulatorServer:
     """A running emulator on a real socket; ``url`` ends in /api/v1."""
 
-    def __init__(self, httpd: _ThreadingWSGIServer, thread: threading.Thread,
-                 app: EmulatorApp) -> None:
+    def __init__(
+        self, httpd: _ThreadingWSGIServer, thread: threading.Thread, app: EmulatorApp
+    ) -> None:
         self._httpd = httpd
         self._thread = thread
         self.app = app
@@ -121,8 +127,12 @@ class EmulatorServer:
     def __enter__(self) -> EmulatorServer:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.shutdown()
 
 
@@ -130,8 +140,12 @@ def serve(app: EmulatorApp, host: str = "127.0.0.1", port: int = 0) -> EmulatorS
     """Serve ``app`` from a background thread; port 0 picks a free port."""
     httpd = _ThreadingWSGIServer((host, port), _RequestHandler)
     httpd.set_app(app)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              name=f"schemasync-emulator-{httpd.server_address[1]}", daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"schemasync-emulator-{httpd.server_address[1]}",
+        daemon=True,
+    )
     thread.start()
     return EmulatorServer(httpd, thread, app)
 
@@ -139,8 +153,10 @@ def serve(app: EmulatorApp, host: str = "127.0.0.1", port: int = 0) -> EmulatorS
 def parse_rate_limit(text: str) -> tuple[int, float]:
     """``"10/1"`` → ``(10, 1.0)``: N requests per SECONDS per key; ``"10"`` means ``10/1``."""
     match = re.fullmatch(r"\s*(\d+)\s*(?:/\s*(\d+(?:\.\d*)?|\.\d+)\s*)?", text or "")
-    problem = f"invalid rate limit {text!r}: expected N or N/SECONDS, e.g. 10/1 for 10 " \
-              "requests per second"
+    problem = (
+        f"invalid rate limit {text!r}: expected N or N/SECONDS, e.g. 10/1 for 10 "
+        "requests per second"
+    )
     if not match:
         raise ValueError(problem)
     count = int(match.group(1))
@@ -180,24 +196,27 @@ def run_emulator(
     else:
         store = Store()
         origin = None
-    app = EmulatorApp(store, api_keys={api_key} if api_key else None, rate_limit=limit,
-                      state_path=state)
+    app = EmulatorApp(
+        store, api_keys={api_key} if api_key else None, rate_limit=limit, state_path=state
+    )
     try:
         server = serve(app, host, port)
     except OSError as exc:
-        raise SchemaSyncError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise SchemaSyncError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = stop if stop is not None else threading.Event()
     key_line = "<the key you passed with --api-key>" if api_key else "demo"
     lines = [
         f"Close API emulator listening on {server.url}",
         f"Organization: {store.organization_name} ({store.organization_id})",
-        f"State: {origin}, saved on every change" if origin else
-        "State: in memory only (use --state FILE to keep it)",
-        "API key: only the one given with --api-key" if api_key else
-        "API key: any non-empty key is accepted (demo mode)",
-        f"Rate limit: {limit[0]} requests per {limit[1]:g} s per key" if limit else
-        "Rate limit: none",
+        f"State: {origin}, saved on every change"
+        if origin
+        else "State: in memory only (use --state FILE to keep it)",
+        "API key: only the one given with --api-key"
+        if api_key
+        else "API key: any non-empty key is accepted (demo mode)",
+        f"Rate limit: {limit[0]} requests per {limit[1]:g} s per key"
+        if limit
+        else "Rate limit: none",
         "",
         "Use it:",
         f"  export CLOSE_API_URL={server.url}",

@@ -47,22 +47,73 @@ from schemasync.errors import SchemaSyncError
 STATE_VERSION = 1
 _BASE62 = string.digits + string.ascii_letters
 BUILTIN_ROLES: list[tuple[str, list[str]]] = [
-    ("Admin", ["bulk_delete", "bulk_edit", "bulk_email", "bulk_sequences", "export",
-               "manage_customizations", "manage_organization", "view_all_leads"]),
-    ("Super User", ["bulk_delete", "bulk_edit", "bulk_email", "bulk_sequences", "export",
-                    "manage_customizations", "view_all_leads"]),
+    (
+        "Admin",
+        [
+            "bulk_delete",
+            "bulk_edit",
+            "bulk_email",
+            "bulk_sequences",
+            "export",
+            "manage_customizations",
+            "manage_organization",
+            "view_all_leads",
+        ],
+    ),
+    (
+        "Super User",
+        [
+            "bulk_delete",
+            "bulk_edit",
+            "bulk_email",
+            "bulk_sequences",
+            "export",
+            "manage_customizations",
+            "view_all_leads",
+        ],
+    ),
     ("User", ["bulk_edit", "export", "view_all_leads"]),
     ("Restricted User", []),
 ]
-_TYPE_KEYS = ("id", "name", "name_plural", "description", "api_create_only",
-              "editable_with_roles", "is_archived", "field_order", "created_by", "updated_by",
-              "date_created", "date_updated")
-_FIELD_KEYS = ("id", "custom_object_type_id", "name", "description", "type", "required",
-               "accepts_multiple_values", "editable_with_roles", "choices",
-               "referenced_custom_type_id", "back_reference_is_visible", "created_by",
-               "updated_by", "date_created", "date_updated")
-_ROLE_KEYS = ("id", "name", "editable", "permissions", "visibility_user_lcf_behavior",
-              "visibility_user_lcf_ids")
+_TYPE_KEYS = (
+    "id",
+    "name",
+    "name_plural",
+    "description",
+    "api_create_only",
+    "editable_with_roles",
+    "is_archived",
+    "field_order",
+    "created_by",
+    "updated_by",
+    "date_created",
+    "date_updated",
+)
+_FIELD_KEYS = (
+    "id",
+    "custom_object_type_id",
+    "name",
+    "description",
+    "type",
+    "required",
+    "accepts_multiple_values",
+    "editable_with_roles",
+    "choices",
+    "referenced_custom_type_id",
+    "back_reference_is_visible",
+    "created_by",
+    "updated_by",
+    "date_created",
+    "date_updated",
+)
+_ROLE_KEYS = (
+    "id",
+    "name",
+    "editable",
+    "permissions",
+    "visibility_user_lcf_behavior",
+    "visibility_user_lcf_ids",
+)
 
 
 class StateFileError(SchemaSyncError):
@@ -107,8 +158,12 @@ class Store:
         taken = {getattr(self, "organization_id", None), getattr(self, "user", {}).get("id")}
         while True:
             new = prefix + "".join(self._rng.choice(_BASE62) for _ in range(22))
-            if new not in taken and new not in self.roles and new not in self.types \
-                    and new not in self.fields:
+            if (
+                new not in taken
+                and new not in self.roles
+                and new not in self.types
+                and new not in self.fields
+            ):
                 return new
 
     def now(self) -> datetime:
@@ -144,14 +199,16 @@ class Store:
     def snapshot(self) -> dict[str, Any]:
         """A deep copy of the whole state, in the state file layout (JSON-able)."""
         with self.lock:
-            return copy.deepcopy({
-                "version": STATE_VERSION,
-                "organization": {"id": self.organization_id, "name": self.organization_name},
-                "user": self.user,
-                "roles": list(self.roles.values()),
-                "custom_object_types": list(self.types.values()),
-                "custom_fields": list(self.fields.values()),
-            })
+            return copy.deepcopy(
+                {
+                    "version": STATE_VERSION,
+                    "organization": {"id": self.organization_id, "name": self.organization_name},
+                    "user": self.user,
+                    "roles": list(self.roles.values()),
+                    "custom_object_types": list(self.types.values()),
+                    "custom_fields": list(self.fields.values()),
+                }
+            )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Store):
@@ -187,8 +244,13 @@ class Store:
                     pass
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, seed: int | None = None,
-             clock: Callable[[], datetime] | None = None) -> Store:
+    def load(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        seed: int | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> Store:
         """Read a state file written by :meth:`save`; any problem raises StateFileError."""
         source = Path(path)
         try:
@@ -209,14 +271,17 @@ class Store:
             raise StateFileError(f"emulator state file {source} is not usable: {exc}") from None
 
     @classmethod
-    def from_state(cls, state: Any, *, seed: int | None = None,
-                   clock: Callable[[], datetime] | None = None) -> Store:
+    def from_state(
+        cls, state: Any, *, seed: int | None = None, clock: Callable[[], datetime] | None = None
+    ) -> Store:
         """Build a store from a snapshot dict; raises ValueError if it is malformed."""
         if not isinstance(state, dict):
             raise ValueError("the top level must be a JSON object")
         if state.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported version {state.get('version')!r} "
-                             f"(this emulator reads version {STATE_VERSION})")
+            raise ValueError(
+                f"unsupported version {state.get('version')!r} "
+                f"(this emulator reads version {STATE_VERSION})"
+            )
         org = _record(state.get("organization"), ("id", "name"), "organization")
         user = _record(state.get("user"), ("id",), "user")
         store = cls.__new__(cls)
