@@ -177,6 +177,11 @@ def apply_plan(
             break
         report.done.append(op)
         created = f" ({ids[op.defines]})" if op.defines and op.defines in ids else ""
-        progress(f"[{i + 1}/{len(ops)}] {_PAST[op.action]} {op.address}{created}")
+        try:
+            progress(f"[{i + 1}/{len(ops)}] {_PAST[op.action]} {op.address}{created}")
+        except KeyboardInterrupt:  # a second signal between requests: this one is done
+            report.stopped_by = "interrupt"
+            report.not_attempted = list(ops[i + 1 :])
+            break
     report.created_ids = dict(ids)
     return report

@@ -32,6 +32,12 @@ L = TypeVar("L", bound=_Named)
 S = TypeVar("S", TypeSpec, FieldSpec)
 
 
+def _some(ids: Iterable[str], limit: int = 5) -> str:
+    """A few ids for a message; a damaged list can repeat one id thousands of times."""
+    unique = sorted(set(ids))
+    return ", ".join(unique[:limit]) + (f", ... ({len(unique)} ids)" if len(unique) > limit else "")
+
+
 def _problem(pos: Pos | None, path: str, message: str) -> Problem:
     if pos is None:
         return Problem("<manifest>", 0, 0, path, message)
@@ -53,7 +59,7 @@ def _match(
     for spec in specs:
         found = by_name.get(spec.name, [])
         if len(found) > 1:
-            ids = ", ".join(sorted(o.id for o in found))
+            ids = _some(o.id for o in found)
             problems.append(
                 _problem(
                     spec.pos,
@@ -189,7 +195,7 @@ class _Ctx:
                 )
             return live[0].id
         if live:
-            ids = ", ".join(sorted(lt.id for lt in live))
+            ids = _some(lt.id for lt in live)
             self.problems.append(
                 _problem(
                     f.pos,

@@ -203,9 +203,9 @@ def execute(
                 plan, client, progress=say, should_stop=lambda: caught() is not None
             )
         except KeyboardInterrupt:
+            code = EXIT_SIGTERM if caught() == signal.SIGTERM else EXIT_SIGINT
             raise Interrupted(
-                "apply abandoned during a request; run `schemasync plan` to see what remains",
-                EXIT_SIGINT,
+                "apply abandoned; run `schemasync plan` to see what remains", code
             ) from None
     if on_report is not None:
         on_report(report)

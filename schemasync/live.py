@@ -210,6 +210,7 @@ def parse_live(raw: dict[str, Any]) -> LiveOrg:
     """
     fr = _Reader(FIELDS_PATH)
     fields_by_type: dict[str, list[LiveField]] = {}
+    seen: set[str] = set()
     for i, item in enumerate(fr.items(raw.get("fields"))):
         if item.get("is_shared") is True:
             continue
@@ -234,12 +235,18 @@ def parse_live(raw: dict[str, Any]) -> LiveOrg:
                 fr.flag(item, "back_reference_is_visible", i) if ftype == "custom_object" else False
             ),
         )
+        if f.id in seen:  # one object listed twice: the list cannot be trusted
+            raise fr.fail(f"item {i} repeats the id {f.id!r}")
+        seen.add(f.id)
         fields_by_type.setdefault(f.type_id, []).append(f)
 
     tr = _Reader(TYPES_PATH)
     types = []
     for i, item in enumerate(tr.items(raw.get("types"))):
         type_id = tr.string(item, "id", i)
+        if type_id in seen:
+            raise tr.fail(f"item {i} repeats the id {type_id!r}")
+        seen.add(type_id)
         own = fields_by_type.get(type_id, [])
         embedded = item.get("fields") or []
         if not isinstance(embedded, list):

@@ -362,3 +362,15 @@ def test_identity_keys_are_required(path: str, key: str, how: str, tmp_path: Pat
     assert result.exit_code == 1, result.stderr
     assert recorder.writes == []
     assert f"GET {path}" in result.stderr and repr(key) in result.stderr, result.stderr
+
+
+def test_a_list_that_repeats_an_id_is_refused() -> None:
+    from schemasync.errors import ResponseError
+    from schemasync.live import parse_live
+
+    t = {"id": "cotype_1", "name": "A", "name_plural": "As", "fields": []}
+    with pytest.raises(ResponseError, match="repeats the id 'cotype_1'"):
+        parse_live({"types": [t, dict(t)], "fields": [], "roles": []})
+    f = {"id": "cf_1", "custom_object_type_id": "cotype_1", "name": "F", "type": "text"}
+    with pytest.raises(ResponseError, match="repeats the id 'cf_1'"):
+        parse_live({"types": [t], "fields": [f, dict(f)], "roles": []})
