@@ -30,19 +30,9 @@ import string
 from typing import Any
 
 from schemasync.emulator import Store
-from schemasync.model import FieldSpec, Manifest, TypeSpec
+from schemasync.model import FIELD_TYPES, FieldSpec, Manifest, TypeSpec
 
-FIELD_CYCLE = (
-    "text",
-    "number",
-    "date",
-    "datetime",
-    "choices",
-    "user",
-    "contact",
-    "custom_object",
-    "hidden",
-)
+FIELD_CYCLE = FIELD_TYPES  # every field type, in turn
 CUSTOM_ROLES = ("Account Managers", "Support")
 _BASE62 = string.digits + string.ascii_letters
 STAMP_TYPE = "2024-01-01T00:00:00.000000"

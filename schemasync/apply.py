@@ -11,7 +11,7 @@ from schemasync.live import FIELDS_PATH, TYPES_PATH
 from schemasync.model import TYPE_KIND
 from schemasync.plan import Operation, Plan
 
-_PAST = {
+PAST_TENSE = {
     "create": "created",
     "update": "updated",
     "replace": "replaced",
@@ -60,7 +60,7 @@ class ApplyReport:
         lines = [f"Applied {len(self.done)} of {self.total} operation(s)."]
         if self.done and not self.ok:
             lines.append("Done:")
-            lines += [f"  {_PAST[op.action]} {op.address}" for op in self.done]
+            lines += [f"  {PAST_TENSE[op.action]} {op.address}" for op in self.done]
         if self.failed:
             lines.append("Failed:")
             lines.append(f"  {self.failed.action} {self.failed.address}: {self.error}")
@@ -178,7 +178,7 @@ def apply_plan(
         report.done.append(op)
         created = f" ({ids[op.defines]})" if op.defines and op.defines in ids else ""
         try:
-            progress(f"[{i + 1}/{len(ops)}] {_PAST[op.action]} {op.address}{created}")
+            progress(f"[{i + 1}/{len(ops)}] {PAST_TENSE[op.action]} {op.address}{created}")
         except KeyboardInterrupt:  # a second signal between requests: this one is done
             report.stopped_by = "interrupt"
             report.not_attempted = list(ops[i + 1 :])

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from schemasync import __version__
+from schemasync.apply import PAST_TENSE
 from schemasync.config import Target
 from schemasync.errors import ApplyFailed, Interrupted, SchemaSyncError
 
@@ -26,13 +27,6 @@ if TYPE_CHECKING:
 
 RESULTS = ("applied", "partial", "failed", "interrupted", "no-changes")
 Say = Callable[[str], None]
-_PAST = {
-    "create": "created",
-    "update": "updated",
-    "replace": "replaced",
-    "delete": "deleted",
-    "reorder": "reordered",
-}
 
 
 def utc_now() -> str:
@@ -121,7 +115,7 @@ class ApplyAudit:
             done = self.report.done
             counts: dict[str, int] = {}
             for op in done:
-                counts[_PAST[op.action]] = counts.get(_PAST[op.action], 0) + 1
+                counts[PAST_TENSE[op.action]] = counts.get(PAST_TENSE[op.action], 0) + 1
             what = f"{len(done)} of {total} operation(s) applied"
             if counts:
                 what += " (" + ", ".join(f"{n} {verb}" for verb, n in counts.items()) + ")"
