@@ -16,15 +16,20 @@ cp examples/sample-org.json "$work/org.json"   # a staging org with one type alr
 emulator=$!
 trap 'kill $emulator 2>/dev/null || true' EXIT INT TERM
 
-export CLOSE_API_URL="http://127.0.0.1:$port/api/v1"
 export CLOSE_API_KEY="demo-key"
 
+# The emulator prints the URL it listens on (with --port 0 it picks a free port).
 tries=0
-until "$ss" export >/dev/null 2>&1; do
+while :; do
+  CLOSE_API_URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/emulator.log")
+  export CLOSE_API_URL
+  if [ -n "$CLOSE_API_URL" ] && "$ss" export >/dev/null 2>&1; then
+    break
+  fi
   tries=$((tries + 1))
   if [ "$tries" -gt 50 ] || ! kill -0 "$emulator" 2>/dev/null; then
-    echo "the emulator did not start on port $port (see $work/emulator.log);" \
-         "set SCHEMASYNC_DEMO_PORT to a free port" >&2
+    echo "the emulator did not start (see $work/emulator.log);" \
+         "set SCHEMASYNC_DEMO_PORT to a free port, or 0 for any" >&2
     exit 1
   fi
   sleep 0.2
