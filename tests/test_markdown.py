@@ -6,19 +6,16 @@ succeeds); SCHEMASYNC_REGEN=1 rewrites them; review the diff before committing."
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 import pytest
 
-from schemasync.diff import compute_plan
 from schemasync.errors import PlanError
-from schemasync.live import parse_live
-from schemasync.manifest import load_manifest
 from schemasync.plan import Operation, Plan, Unmanaged
 from schemasync.render_markdown import render_markdown
+from tests.test_plan_cases import case_plan
 
 PLAN_CASES = Path(__file__).parent / "cases" / "plan"
 GOLDEN = Path(__file__).parent / "cases" / "markdown"
@@ -29,15 +26,8 @@ COMMENT_LIMIT = 60_000  # GitHub's is 65,536 characters; leave room for a header
 def _case_plan(case: str, monkeypatch: pytest.MonkeyPatch) -> Plan | None:
     folder = PLAN_CASES / case
     monkeypatch.chdir(folder)
-    options = (
-        json.loads((folder / "options.json").read_text())
-        if (folder / "options.json").exists()
-        else {}
-    )
-    live = parse_live(json.loads((folder / "live.json").read_text()))
-    manifest = load_manifest("manifest.yaml", allow_external_references=True)
     try:
-        return compute_plan(manifest, live, **options)
+        return case_plan(folder)
     except PlanError:
         return None
 

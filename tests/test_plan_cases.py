@@ -14,6 +14,7 @@ from schemasync.diff import compute_plan
 from schemasync.errors import PlanError
 from schemasync.live import parse_live
 from schemasync.manifest import load_manifest
+from schemasync.plan import Plan
 from schemasync.render import render_json, render_text
 
 CASES = Path(__file__).parent / "cases" / "plan"
@@ -31,28 +32,26 @@ def _check(path: Path, actual: str, stale: tuple[str, ...]) -> None:
     assert actual == path.read_text(encoding="utf-8")
 
 
+def case_plan(folder: Path) -> Plan:
+    """The plan of a case folder (run from inside it, so FILE reads `manifest.yaml`)."""
+    options_file = folder / "options.json"
+    options = json.loads(options_file.read_text()) if options_file.exists() else {}
+    live = parse_live(json.loads((folder / "live.json").read_text()))
+    manifest = load_manifest("manifest.yaml", allow_external_references=True)
+    return compute_plan(manifest, live, **options)
+
+
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()))
 def test_plan_case(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = CASES / case
     monkeypatch.chdir(folder)
-    options = (
-        json.loads((folder / "options.json").read_text())
-        if (folder / "options.json").exists()
-        else {}
-    )
-    live = parse_live(json.loads((folder / "live.json").read_text()))
-    manifest = load_manifest("manifest.yaml", allow_external_references=True)
     try:
-        plan = compute_plan(manifest, live, **options)
+        plan = case_plan(folder)
     except PlanError as e:
         _check(folder / "expected_error.txt", str(e) + "\n", ("expected.txt", "expected.json"))
         return
     _check(folder / "expected.txt", render_text(plan), ("expected_error.txt",))
     _check(folder / "expected.json", render_json(plan), ("expected_error.txt",))
     # The same inputs always give byte-identical output.
-    again = compute_plan(
-        load_manifest("manifest.yaml", allow_external_references=True),
-        parse_live(json.loads((folder / "live.json").read_text())),
-        **options,
-    )
+    again = case_plan(folder)
     assert render_json(again) == render_json(plan)
