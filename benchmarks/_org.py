@@ -195,13 +195,13 @@ def matching_manifest(store: Store) -> Manifest:
     from schemasync.client import CloseClient
     from schemasync.emulator import EmulatorApp, EmulatorTransport
     from schemasync.export import export_manifest
-    from schemasync.live import parse_live
+    from schemasync.live import SLIM, parse_live
 
     app = EmulatorApp(store)
     with CloseClient(
         "any-key", base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
     ) as client:
-        live = parse_live(client.read_schema())
+        live = parse_live(client.read_schema(slim=SLIM))
     return _manifest_from_doc(export_manifest(live))
 
 

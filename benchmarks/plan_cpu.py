@@ -5,11 +5,11 @@ This process builds three synthetic orgs (see _org.py) and serves each from an e
 socket with CloseClient (three requests per org), then times
 parse_live + compute_plan + render_text + render_json, the sizes interleaved round after
 round (1x, 4x, 16x, 1x, 4x, 16x, ...) so that load from elsewhere on the machine hits every
-size alike. Each repetition starts from a freshly decoded copy of the responses (untimed) and
-drops it as soon as parse_live has read it, as `parse_live(client.read_schema())` does in the
-CLI. Times are CPU time of the child (time.process_time; wall time is printed too), and the
-figure is the minimum over the repetitions (the least-disturbed run; the median is printed
-too) -- see README.md.
+size alike. Each repetition starts from a freshly decoded copy of the (slimmed) responses,
+untimed, and drops it as soon as parse_live has read it, as the CLI's
+`parse_live(client.read_schema(slim=SLIM))` does. Times are CPU time of the child
+(time.process_time; wall time is printed too), and the figure is the minimum over the
+repetitions (the least-disturbed run; the median is printed too) -- see README.md.
 
 Memory: a fresh child does exactly the plan command's work once for the 16x org (manifest,
 read, parse, plan, both renderings) and reports its peak resident set (VmHWM); the timing child
@@ -73,14 +73,14 @@ def _child_time(orgs: list[tuple[int, str, int, int]], reps: int) -> dict[str, A
 
     from schemasync.client import CloseClient
     from schemasync.diff import compute_plan
-    from schemasync.live import parse_live
+    from schemasync.live import SLIM, parse_live
     from schemasync.render import render_json, render_text
 
     loaded: dict[int, dict[str, Any]] = {}
     for factor, url, n_types, n_fields in orgs:
         with CloseClient(KEY, base_url=url) as client:
             t0 = time.perf_counter()
-            raw = client.read_schema()
+            raw = client.read_schema(slim=SLIM)
             read_s = time.perf_counter() - t0
             requests = client.stats.requests
         loaded[factor] = {
@@ -157,14 +157,14 @@ def _child_memory(url: str, n_types: int, n_fields: int) -> dict[str, Any]:
 
     from schemasync.client import CloseClient
     from schemasync.diff import compute_plan
-    from schemasync.live import parse_live
+    from schemasync.live import SLIM, parse_live
     from schemasync.render import render_json, render_text
 
     start = _peak_rss_mb()
     manifest = build_manifest(n_types, n_fields)
     after_manifest = _peak_rss_mb()
     with CloseClient(KEY, base_url=url) as client:
-        live = parse_live(client.read_schema())
+        live = parse_live(client.read_schema(slim=SLIM))
     after_read = _peak_rss_mb()
     plan = compute_plan(manifest, live, allow_replace=True)
     render_text(plan)

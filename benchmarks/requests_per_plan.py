@@ -29,7 +29,7 @@ def count(n_types: int, n_fields: int) -> dict[str, Any]:
     from schemasync.client import CloseClient
     from schemasync.diff import compute_plan
     from schemasync.emulator import EmulatorApp, EmulatorTransport
-    from schemasync.live import parse_live
+    from schemasync.live import SLIM, parse_live
 
     app = EmulatorApp(build_store(n_types, n_fields), api_keys={KEY})
     manifest = build_manifest(n_types, n_fields)
@@ -37,7 +37,7 @@ def count(n_types: int, n_fields: int) -> dict[str, Any]:
         KEY, base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
     ) as client:
         t0 = time.perf_counter()
-        plan = compute_plan(manifest, parse_live(client.read_schema()), allow_replace=True)
+        plan = compute_plan(manifest, parse_live(client.read_schema(slim=SLIM)), allow_replace=True)
         seconds = time.perf_counter() - t0
         stats = client.stats
     paths = Counter(f"{method} {path}" for method, path, _status in app.log)

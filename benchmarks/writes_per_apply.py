@@ -30,7 +30,7 @@ def measure(n_types: int = SIZE[0], n_fields: int = SIZE[1]) -> dict[str, Any]:
     from schemasync.client import CloseClient
     from schemasync.diff import compute_plan
     from schemasync.emulator import EmulatorApp, EmulatorTransport
-    from schemasync.live import parse_live
+    from schemasync.live import SLIM, parse_live
 
     app = EmulatorApp(build_store(n_types, n_fields), api_keys={KEY})
     manifest = build_manifest(n_types, n_fields)
@@ -38,7 +38,7 @@ def measure(n_types: int = SIZE[0], n_fields: int = SIZE[1]) -> dict[str, Any]:
         KEY, base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
     ) as client:
         plan = compute_plan(
-            manifest, parse_live(client.read_schema()), prune=True, allow_replace=True
+            manifest, parse_live(client.read_schema(slim=SLIM)), prune=True, allow_replace=True
         )
         app.reset_log()
         before = client.stats.requests
@@ -46,7 +46,7 @@ def measure(n_types: int = SIZE[0], n_fields: int = SIZE[1]) -> dict[str, Any]:
         client_requests = client.stats.requests - before
         log = list(app.log)
         again = compute_plan(
-            manifest, parse_live(client.read_schema()), prune=True, allow_replace=True
+            manifest, parse_live(client.read_schema(slim=SLIM)), prune=True, allow_replace=True
         )
     actions = Counter(op.action for op in plan.operations)
     methods = Counter(method for method, _path, _status in log)

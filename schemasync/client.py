@@ -21,7 +21,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -44,6 +44,12 @@ _WRITES = frozenset({"POST", "PUT", "DELETE"})
 _MAYBE_CREATED = "it may or may not have been created: re-run plan to see"
 
 log = logging.getLogger("schemasync.client")
+
+
+class Slimmer(Protocol):
+    """Makes a `json.loads` object_pairs_hook that keeps only what the caller reads."""
+
+    def hook(self) -> Callable[[list[tuple[str, Any]]], Any]: ...
 
 
 @dataclass(frozen=True)
@@ -339,12 +345,19 @@ class CloseClient:
                 settle,
             )
 
-    def list_all(self, path: str) -> list[dict]:
-        """Every item of a `{"data": [...]}` list, following `has_more` when the server sends it."""
+    def list_all(self, path: str, *, slim: Slimmer | None = None) -> list[dict]:
+        """Every item of a `{"data": [...]}` list, following `has_more` when the server sends it.
+
+        With `slim`, each page is decoded through its hook, so the parts of the objects the
+        caller never reads are not built at all (see live.Slim).
+        """
         items: list[dict] = []
         params: dict[str, Any] | None = None
         for _ in range(MAX_PAGES):
-            page = self._expect_object("GET", path, self.get(path, params))
+            hook = slim.hook() if slim is not None else None
+            page = self._expect_object(
+                "GET", path, self._request("GET", path, params=params, hook=hook)
+            )
             data = page.get("data")
             if not isinstance(data, list):
                 raise ResponseError("GET", path, 200, "expected a list under 'data'")
@@ -356,11 +369,19 @@ class CloseClient:
             params = {"_skip": len(items), "_limit": limit}
         raise ResponseError("GET", path, 200, f"has_more still true after {MAX_PAGES} pages")
 
-    def read_schema(self) -> dict:
+    def read_schema(self, slim: Mapping[str, Slimmer] | None = None) -> dict:
+        """The org's lists: `{"types": [...], "fields": [...], "roles": [...]}`, 3 requests.
+
+        `slim` maps those names to what to keep of their objects (live.SLIM: what a plan reads).
+        """
+        slim = slim or {}
+        # Fields first: the biggest list decodes while little else is held (peak memory).
+        fields = self.list_all("/custom_field/custom_object_type/", slim=slim.get("fields"))
+        types = self.list_all("/custom_object_type/", slim=slim.get("types"))
         return {
-            "types": self.list_all("/custom_object_type/"),
-            "fields": self.list_all("/custom_field/custom_object_type/"),
-            "roles": self.list_all("/role/"),
+            "types": types,
+            "fields": fields,
+            "roles": self.list_all("/role/", slim=slim.get("roles")),
         }
 
     def me(self) -> dict:
@@ -369,7 +390,13 @@ class CloseClient:
     # -- the exchange loop -------------------------------------------------------------------
 
     def _request(
-        self, method: str, path: str, *, params: dict | None = None, body: dict | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        body: dict | None = None,
+        hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
     ) -> Any:
         if not (path.startswith("/") and path.endswith("/")):
             raise ValueError(f"API paths start and end with '/': {path!r}")
@@ -385,10 +412,11 @@ class CloseClient:
             started = self._clock()
             failure, never_sent, fatal, pending = "", False, False, False
             response: httpx.Response | None = None
+            payload: bytearray | None = None
             # Only the message of an httpx error is kept, and we raise after the except block,
             # so no traceback chains the exception (and the request with its headers).
             try:
-                response = self._http.request(method, path, params=params, json=body)
+                response, payload = self._exchange(method, path, params, body)
             except _RETRYABLE as exc:
                 failure, never_sent = self._describe(exc), isinstance(exc, _NOT_SENT)
                 pending = isinstance(exc, httpx.ReadTimeout)  # sent in full, not answered yet
@@ -414,8 +442,8 @@ class CloseClient:
             log.debug(
                 "%s %s -> %s (%.0f ms)", method, path, status, (self._clock() - started) * 1000
             )
-            if 200 <= status < 300:
-                return self._decode(method, path, response)
+            if payload is not None:
+                return self._decode(method, path, status, payload, hook)
             if status == 429:
                 self.stats.rate_limited += 1
                 if limited >= self.max_retries:
@@ -457,19 +485,55 @@ class CloseClient:
             cls, hint = _HINTS.get(status, (ApiError, ""))
             raise cls(method, path, status, message, hint=hint)
 
-    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
-        if not response.content.strip():
-            return None  # 204, or a 200 with nothing in it
+    def _exchange(
+        self, method: str, path: str, params: dict | None, body: dict | None
+    ) -> tuple[httpx.Response, bytearray | None]:
+        """Send one request and read its answer; a 2xx body comes back as a buffer of our own.
+
+        The buffer is not kept on the response, so `_decode` can free a big list's bytes
+        before its objects are built (bytes, text and objects are never all alive at once).
+        Errors while reading the body are the request's errors, as with a plain request().
+        """
+        request = self._http.build_request(method, path, params=params, json=body)
+        response = self._http.send(request, stream=True)
         try:
-            return response.json()
-        except (ValueError, UnicodeDecodeError):
-            pass  # raised outside the except block: no chained decoder traceback
+            if not 200 <= response.status_code < 300:
+                response.read()  # error bodies are small; api_message reads them
+                return response, None
+            payload = bytearray()
+            for chunk in response.iter_bytes():
+                payload += chunk
+            return response, payload
+        finally:
+            response.close()
+
+    def _decode(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        payload: bytearray,
+        hook: Callable[[list[tuple[str, Any]]], Any] | None,
+    ) -> Any:
+        if not payload or payload.isspace():
+            return None  # 204, or a 200 with nothing in it
+        text: str | None = None
+        try:  # what httpx's response.json() does: json.loads(bytes), UTF-8/16/32 detected
+            text = payload.decode(json.detect_encoding(payload), "surrogatepass")
+        except UnicodeDecodeError:
+            pass
+        if text is not None:
+            payload.clear()  # the bytes go before the objects come
+            try:
+                return json.loads(text, object_pairs_hook=hook)
+            except (ValueError, RecursionError):
+                pass  # raised outside the except block: no chained decoder traceback
+        excerpt = text if text is not None else payload.decode("utf-8", "replace")
         raise ResponseError(
             method,
             path,
-            response.status_code,
-            "the response is not JSON: "
-            + (_excerpt(self._redact(response.text), 120) or "(binary)"),
+            status,
+            "the response is not JSON: " + (_excerpt(self._redact(excerpt), 120) or "(binary)"),
         )
 
     @staticmethod

@@ -105,9 +105,9 @@ def load(manifest: str, *, offline: bool = False) -> Manifest:
 
 
 def read_live(client: CloseClient) -> LiveOrg:
-    from schemasync.live import parse_live
+    from schemasync.live import SLIM, parse_live
 
-    return parse_live(client.read_schema())
+    return parse_live(client.read_schema(slim=SLIM))
 
 
 def make_plan(

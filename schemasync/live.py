@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemasync.errors import ResponseError
@@ -15,6 +15,92 @@ from schemasync.errors import ResponseError
 TYPES_PATH = "/custom_object_type/"
 FIELDS_PATH = "/custom_field/custom_object_type/"
 ROLES_PATH = "/role/"
+
+
+PairsHook = Callable[[list[tuple[str, Any]]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Slim:
+    """What of a list response's objects to keep while its JSON is decoded.
+
+    A big org's lists carry dates, users and org ids on every object, and the types list
+    embeds a summary of every field: about half of what they decode to is never read.
+    `hook()` is a `json.loads` object_pairs_hook that builds each object with only `keys`
+    (null values dropped too: parse_live reads every key with .get(), so null and missing
+    read alike), cuts the objects in a `nested` key's list down to their own keys, and keeps
+    one str per distinct value of the `shared` keys (ids and kinds that repeat on every
+    field). Anything else, wrong types included, passes through for parse_live to judge.
+    """
+
+    keys: frozenset[str]
+    nested: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    shared: frozenset[str] = frozenset()
+
+    def hook(self) -> PairsHook:
+        keys, nested, shared = self.keys | _ENVELOPE, self.nested, self.shared
+        seen: dict[str, str] = {}
+
+        def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            out = {}
+            for key, value in pairs:
+                if value is None or key not in keys:
+                    continue
+                if key in nested and type(value) is list:
+                    inner = nested[key]
+                    value = [
+                        {k: v for k, v in item.items() if k in inner}
+                        if type(item) is dict
+                        else item
+                        for item in value
+                    ]
+                elif key in shared and type(value) is str:
+                    value = seen.setdefault(value, value)
+                out[key] = value
+            return out
+
+        return build
+
+
+_ENVELOPE = frozenset({"data", "has_more"})
+
+# The keys parse_live reads from each list; `read_schema(slim=SLIM)` decodes only these.
+SLIM: dict[str, Slim] = {
+    "types": Slim(
+        keys=frozenset(
+            {
+                "id",
+                "name",
+                "name_plural",
+                "description",
+                "api_create_only",
+                "editable_with_roles",
+                "fields",
+            }
+        ),
+        nested={"fields": frozenset({"id"})},  # the display order is all a plan needs of them
+    ),
+    "fields": Slim(
+        keys=frozenset(
+            {
+                "is_shared",
+                "id",
+                "custom_object_type_id",
+                "name",
+                "type",
+                "choices",
+                "required",
+                "accepts_multiple_values",
+                "description",
+                "editable_with_roles",
+                "referenced_custom_type_id",
+                "back_reference_is_visible",
+            }
+        ),
+        shared=frozenset({"custom_object_type_id", "referenced_custom_type_id", "type"}),
+    ),
+    "roles": Slim(keys=frozenset({"id", "name"})),
+}
 
 
 @contextmanager
@@ -197,8 +283,19 @@ class _Reader:
 
 
 def _short(v: Any) -> str:
-    text = json.dumps(v, default=str)
+    text = _preview(v)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _preview(v: Any) -> str:
+    """JSON text of a value, objects shown as {…}: read through SLIM their keys were filtered
+    while decoding, so showing them would show less than the API sent."""
+    if isinstance(v, dict):
+        return "{…}"
+    if isinstance(v, list):
+        shown = ", ".join(_preview(e) for e in v[:20])
+        return f"[{shown}, …]" if len(v) > 20 else f"[{shown}]"
+    return json.dumps(v, default=str)
 
 
 @gc_paused()
@@ -248,8 +345,10 @@ def parse_live(raw: dict[str, Any]) -> LiveOrg:
             raise tr.fail(f"item {i} repeats the id {type_id!r}")
         seen.add(type_id)
         own = fields_by_type.get(type_id, [])
-        embedded = item.get("fields") or []
-        if not isinstance(embedded, list):
+        embedded = item.get("fields")
+        if embedded is None:
+            embedded = []
+        elif not isinstance(embedded, list):
             raise tr.fail(f"item {i}: 'fields' should be a list")
         display_ids = [e.get("id") for e in embedded if isinstance(e, dict)]
         fields, others = _display_order(own, display_ids)

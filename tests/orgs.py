@@ -11,7 +11,7 @@ from schemasync.apply import ApplyReport, apply_plan
 from schemasync.client import CloseClient
 from schemasync.diff import compute_plan
 from schemasync.emulator import EmulatorApp, EmulatorTransport, Store
-from schemasync.live import LiveOrg, parse_live
+from schemasync.live import SLIM, LiveOrg, parse_live
 from schemasync.model import Manifest
 from schemasync.plan import Plan
 
@@ -35,7 +35,7 @@ class Org:
     client: CloseClient
 
     def live(self) -> LiveOrg:
-        return parse_live(self.client.read_schema())
+        return parse_live(self.client.read_schema(slim=SLIM))
 
     def plan(self, manifest: Manifest, **options: Any) -> Plan:
         return compute_plan(manifest, self.live(), **options)

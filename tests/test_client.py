@@ -904,5 +904,6 @@ def test_read_schema_is_three_requests_whatever_the_size() -> None:
     client, script, _, _ = make_client(server)
     schema = client.read_schema()
     assert len(script.requests) == 3 and client.stats.requests == 3
-    assert [r.url.path for r in script.requests] == list(big)
+    # The fields first: the biggest list is decoded while the least else is held in memory.
+    assert [r.url.path for r in script.requests] == [list(big)[i] for i in (1, 0, 2)]
     assert (len(schema["types"]), len(schema["fields"]), len(schema["roles"])) == (2000, 20000, 50)
