@@ -1,15 +1,21 @@
 """Start-up: `schemasync --help` and `schemasync validate examples/crm.yaml` against a bare
 `python -c pass` of the same interpreter, and which heavy modules each command imports.
 
+Measured as installed, not in the development venv: the checkout's venv has an editable
+install, whose import hook loads with every interpreter (`python -c pass` included) and adds
+about 17 ms to each, which made both the base and the ratios look better than a user's. So a
+throwaway venv is made (`venv`, no pip) holding a copy of the package laid out as
+`pip install .` lays it out (schemasync/ with schemas/ as schemasync/schemas), the
+dependencies reached through a one-line .pth to this interpreter's site-packages, and the
+console script pip wrote for this venv (its body, with the throwaway venv's shebang).
+
 Every command runs many times, interleaved (so a burst of load elsewhere hits all of them
-alike); the figure is the median wall time. The console script installed in the venv is used
-(it runs the same code as `python -m schemasync`; both are printed).
+alike); the figure is the median wall time. `python -c "import yaml"` is timed too: validate
+cannot start faster than the YAML library it parses with.
 
 Bytecode: every process gets PYTHONPYCACHEPREFIX=<a temp dir> and no PYTHONDONTWRITEBYTECODE,
 and a few warm-up runs fill that cache first, so each command starts from compiled bytecode as
-it does after `pip install` (which compiles). Without it, a checkout where
-PYTHONDONTWRITEBYTECODE is set recompiles schemasync's own modules on every run. Nothing is
-written into the repository.
+it does after `pip install` (which compiles). Nothing is written into the repository.
 
 Heavy modules are read from `python -X importtime`.
 
@@ -19,6 +25,7 @@ Heavy modules are read from `python -X importtime`.
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import shutil
 import statistics
@@ -27,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import venv
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,21 +53,40 @@ HEAVY = (
 TARGET = 2.0
 
 
-def _script() -> list[str]:
-    """The installed console script next to this interpreter, else `python -m schemasync`."""
-    bindir = os.path.dirname(sys.executable)
-    script = os.path.join(bindir, "schemasync")
-    return [script] if os.path.exists(script) else [sys.executable, "-m", "schemasync"]
+def installed_copy(where: str) -> tuple[str, str]:
+    """The throwaway install described above; returns (its python, its console script)."""
+    venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(where)
+    python = os.path.join(where, "bin", "python")
+    site_dir = glob.glob(os.path.join(where, "lib", "python*", "site-packages"))[0]
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(
+        os.path.join(ROOT, "schemasync"), os.path.join(site_dir, "schemasync"), ignore=ignore
+    )
+    shutil.copytree(
+        os.path.join(ROOT, "schemas"),
+        os.path.join(site_dir, "schemasync", "schemas"),
+        ignore=ignore,
+    )
+    deps = [p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)]
+    with open(os.path.join(site_dir, "schemasync-bench-deps.pth"), "w") as f:
+        f.write("\n".join(deps) + "\n")
+    script = os.path.join(where, "bin", "schemasync")
+    with open(os.path.join(os.path.dirname(sys.executable), "schemasync")) as f:
+        body = f.read().split("\n", 1)[1]  # pip's script for this venv, minus its shebang
+    with open(script, "w") as f:
+        f.write(f"#!{python}\n{body}")
+    os.chmod(script, 0o755)
+    return python, script
 
 
-def commands() -> dict[str, list[str]]:
-    py = sys.executable
+def commands(py: str, script: str) -> dict[str, list[str]]:
     return {
         "python -c pass": [py, "-c", "pass"],
-        "schemasync --help": [*_script(), "--help"],
+        "schemasync --help": [script, "--help"],
         "python -m schemasync --help": [py, "-m", "schemasync", "--help"],
-        "schemasync validate": [*_script(), "validate", EXAMPLE],
+        "schemasync validate": [script, "validate", EXAMPLE],
         "python -m schemasync validate": [py, "-m", "schemasync", "validate", EXAMPLE],
+        "python -c 'import yaml'": [py, "-c", "import yaml"],
     }
 
 
@@ -71,9 +98,9 @@ def _env(cache: str) -> dict[str, str]:
     return env
 
 
-def time_commands(reps: int, cache: str) -> dict[str, float]:
+def time_commands(reps: int, cache: str, py: str, script: str) -> dict[str, float]:
     env = _env(cache)
-    cmds = commands()
+    cmds = commands(py, script)
     for argv in cmds.values():  # warm-up: fill the bytecode cache, check that it works
         for _ in range(2):
             proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=60)
@@ -102,11 +129,11 @@ def _timed(argv: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - t0
 
 
-def imported(args: list[str], cache: str) -> dict[str, float]:
+def imported(py: str, args: list[str], cache: str) -> dict[str, float]:
     """Top-level packages imported by `python -X importtime -m schemasync ARGS`, with their
     cumulative import time in ms (as importtime reports it: inflated by its own overhead)."""
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "schemasync", *args],
+        [py, "-X", "importtime", "-m", "schemasync", *args],
         cwd=ROOT,
         env=_env(cache),
         capture_output=True,
@@ -126,17 +153,19 @@ def imported(args: list[str], cache: str) -> dict[str, float]:
 
 
 def run(reps: int = 40, progress: Any = None) -> list[dict[str, Any]]:
-    cache = tempfile.mkdtemp(prefix="schemasync-bench-pycache-")
+    tmp = tempfile.mkdtemp(prefix="schemasync-bench-startup-")
+    cache = os.path.join(tmp, "pycache")
     try:
+        py, script = installed_copy(os.path.join(tmp, "venv"))
         if progress:
-            progress(f"start-up: {reps} interleaved runs of each command ...")
-        t = time_commands(reps, cache)
+            progress(f"start-up: {reps} interleaved runs of each command, as installed ...")
+        t = time_commands(reps, cache, py, script)
         mods = {
-            "--help": imported(["--help"], cache),
-            "validate": imported(["validate", EXAMPLE], cache),
+            "--help": imported(py, ["--help"], cache),
+            "validate": imported(py, ["validate", EXAMPLE], cache),
         }
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     base = t["python -c pass"]
     rows = []
     for label, script_key, module_key, mod_key in (
@@ -166,6 +195,17 @@ def run(reps: int = 40, progress: Any = None) -> list[dict[str, Any]]:
                 f"(importtime, cumulative): {', '.join(heavy) or 'none'}",
             }
         )
+    yaml_time = t["python -c 'import yaml'"]
+    rows.append(
+        {
+            "figure": "start-up floor: python -c 'import yaml'",
+            "value": f"{yaml_time * 1000:.0f} ms = {yaml_time / base:.2f}x",
+            "target": "",
+            "ok": None,
+            "detail": "PyYAML's import alone, which validate cannot do without; validate = "
+            f"{t['schemasync validate'] / yaml_time:.2f}x of it",
+        }
+    )
     help_heavy = [m for m in ("httpx", "jsonschema", "deepdiff", "yaml") if m in mods["--help"]]
     val_heavy = [m for m in ("httpx", "jsonschema", "deepdiff", "click") if m in mods["validate"]]
     rows.append(
