@@ -498,7 +498,7 @@ class CloseClient:
         response = self._http.send(request, stream=True)
         try:
             if not 200 <= response.status_code < 300:
-                response.read()  # error bodies are small; api_message reads them
+                response.read()  # kept on the response, as before: api_message reads it
                 return response, None
             payload = bytearray()
             for chunk in response.iter_bytes():
