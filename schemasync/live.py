@@ -68,34 +68,15 @@ _ENVELOPE = frozenset({"data", "has_more"})
 SLIM: dict[str, Slim] = {
     "types": Slim(
         keys=frozenset(
-            {
-                "id",
-                "name",
-                "name_plural",
-                "description",
-                "api_create_only",
-                "editable_with_roles",
-                "fields",
-            }
+            "id name name_plural description api_create_only editable_with_roles fields".split()
         ),
         nested={"fields": frozenset({"id"})},  # the display order is all a plan needs of them
     ),
     "fields": Slim(
         keys=frozenset(
-            {
-                "is_shared",
-                "id",
-                "custom_object_type_id",
-                "name",
-                "type",
-                "choices",
-                "required",
-                "accepts_multiple_values",
-                "description",
-                "editable_with_roles",
-                "referenced_custom_type_id",
-                "back_reference_is_visible",
-            }
+            "is_shared id custom_object_type_id name type choices required"
+            " accepts_multiple_values description editable_with_roles"
+            " referenced_custom_type_id back_reference_is_visible".split()
         ),
         shared=frozenset({"custom_object_type_id", "referenced_custom_type_id", "type"}),
     ),
