@@ -227,6 +227,9 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=40)
     args = ap.parse_args()
     for row in run(args.reps, progress=lambda m: print(m, file=sys.stderr)):
+        if row["ok"] is None:  # a figure for context, with no target
+            print(f"{row['figure']}: {row['value']}\n  {row['detail']}")
+            continue
         print(
             f"{row['figure']}: {row['value']} (target {row['target']}) "
             f"{'OK' if row['ok'] else 'SHORT'}\n  {row['detail']}"
