@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from schemasync import __version__
+from schemasync import __version__, flow
 from schemasync.apply import PAST_TENSE
 from schemasync.config import Target
 from schemasync.errors import ApplyFailed, Interrupted, SchemaSyncError
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from schemasync.client import CloseClient
     from schemasync.plan import Plan
 
-RESULTS = ("applied", "partial", "failed", "interrupted", "no-changes")
 Say = Callable[[str], None]
 
 
@@ -34,6 +33,7 @@ def utc_now() -> str:
 
 
 def result_of(exc: BaseException | None, plan: Plan | None) -> str:
+    """applied, no-changes, interrupted, partial or failed."""
     if exc is None:
         return "no-changes" if plan is not None and not plan.has_changes else "applied"
     if isinstance(exc, (Interrupted, KeyboardInterrupt)):
@@ -58,8 +58,6 @@ class ApplyAudit:
 
     def execute(self, plan: Plan, client: CloseClient, say: Say) -> ApplyReport:
         """flow.execute, keeping its report even when it raises."""
-        from schemasync import flow
-
         self.plan = plan
         self.executing = True
         return flow.execute(plan, client, say, on_report=self._keep)
@@ -88,11 +86,7 @@ class ApplyAudit:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        target = self.org or {
-            "environment": self.target.env.name if self.target.env else None,
-            "api_url": self.target.api_url,
-            "org": None,
-        }
+        target = self.org or flow.target_info(self.target)
         return {
             "schemasync_version": __version__,
             "target": target,
@@ -108,8 +102,6 @@ class ApplyAudit:
 
     def summary(self, report_file: str | None = None) -> str:
         """A few lines for the end of a CI log: outcome, counts, org, plan fingerprint."""
-        from schemasync import flow
-
         total = len(self.plan.operations) if self.plan else 0
         if self.report is not None:
             done = self.report.done
@@ -157,8 +149,6 @@ def recording(
 ) -> Iterator[ApplyAudit]:
     """Record the apply run inside: on the way out, whatever happened, write the report
     (when asked) and say the summary (once there is a plan); exceptions still propagate."""
-    from schemasync import flow
-
     if report_file:
         _check_writable(report_file)  # before anything is applied
     audit = ApplyAudit(target, source)

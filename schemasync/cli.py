@@ -82,18 +82,10 @@ def _run(invoke: Callable[[], Any]) -> int:
         err("Interrupted.")
         return EXIT_SIGINT
     except Exception as e:  # a bug: still no traceback unless asked for
-        for line in internal_error_lines(e, _debug_traceback()):
+        for line in internal_error_lines(e):
             err(line)
         return EXIT_ERROR
     return rv if isinstance(rv, int) else EXIT_OK
-
-
-def _debug_traceback() -> str | None:
-    if not os.environ.get("SCHEMASYNC_DEBUG"):
-        return None
-    import traceback
-
-    return traceback.format_exc()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -193,13 +185,29 @@ def format_options(f: Callable[..., Any]) -> Callable[..., Any]:
     )(wrapper)
 
 
+def _save_plan(p: Plan, out_file: str, apply_cmd: str) -> str:
+    """Write the plan document to out_file and say how to apply it; returns the document."""
+    from schemasync import flow
+    from schemasync.render import render_json
+
+    text = render_json(p)
+    flow.write_file(out_file, text)
+    err(f"Saved the plan to {out_file}; apply it with: {apply_cmd} --plan {out_file}")
+    return text
+
+
 def _print_plan(
-    p: Plan, no_color: bool = False, fmt: str = "text", title: str | None = None
+    p: Plan,
+    no_color: bool = False,
+    fmt: str = "text",
+    title: str | None = None,
+    json_text: str | None = None,
 ) -> None:
+    """Print the plan in fmt; json_text is the plan document when it is already rendered."""
     if fmt == "json":
         from schemasync.render import render_json
 
-        click.echo(render_json(p), nl=False)
+        click.echo(json_text if json_text is not None else render_json(p), nl=False)
     elif fmt == "markdown":
         from schemasync.render_markdown import render_markdown
 
@@ -251,7 +259,6 @@ def plan(
 ) -> int:
     """Show what apply would change in the org to match MANIFEST."""
     from schemasync import flow
-    from schemasync.render import render_json
 
     m = flow.load(manifest)  # a bad manifest fails before any request
     with flow.connect(target, err) as client:
@@ -259,11 +266,9 @@ def plan(
         p = flow.make_plan(
             m, flow.read_live(client), target, prune=prune, allow_replace=allow_replace
         )
-    if out_file:
-        flow.write_file(out_file, render_json(p))
-        err(f"Saved the plan to {out_file}; apply it with: schemasync apply --plan {out_file}")
+    saved = _save_plan(p, out_file, "schemasync apply") if out_file else None
     title = f"schemasync plan for {target.env.name}" if target.env else None
-    _print_plan(p, no_color, fmt, title)
+    _print_plan(p, no_color, fmt, title, json_text=saved)
     return EXIT_CHANGES if detailed_exitcode and p.has_changes else EXIT_OK
 
 
@@ -332,10 +337,7 @@ def apply(
             _print_plan(p)
             if not p.has_changes:
                 return EXIT_OK
-            rec.org = flow.org_info(client, target)
-            where = flow.describe_org(rec.org, target)
-            err(f"Target: {where}")
-            flow.confirm(auto_approve, len(p.operations), where)
+            rec.org = flow.confirm_target(client, target, len(p.operations), auto_approve, err)
             rec.execute(p, client, err)
     return EXIT_OK
 
@@ -409,7 +411,6 @@ def promote(
     import tempfile
 
     from schemasync import flow
-    from schemasync.render import render_json
 
     source, dest = _two_envs(config_path, source_env, dest_env)
     with tempfile.TemporaryDirectory(prefix="schemasync-") as tmpdir:
@@ -419,18 +420,12 @@ def promote(
         p = flow.make_plan(
             desired, flow.read_live(client), dest, prune=prune, allow_replace=allow_replace
         )
-        if out_file:
-            flow.write_file(out_file, render_json(p))
-            err(
-                f"Saved the plan to {out_file}; apply it with: schemasync apply --env "
-                f"{dest_env} --plan {out_file}"
-            )
-        _print_plan(p, fmt=fmt, title=f"schemasync promote {source_env} → {dest_env}")
+        saved = _save_plan(p, out_file, f"schemasync apply --env {dest_env}") if out_file else None
+        title = f"schemasync promote {source_env} → {dest_env}"
+        _print_plan(p, fmt=fmt, title=title, json_text=saved)
         if not do_apply or not p.has_changes:
             return EXIT_OK
-        where = flow.org_label(client, dest)
-        err(f"Target: {where}")
-        flow.confirm(auto_approve, len(p.operations), where)
+        flow.confirm_target(client, dest, len(p.operations), auto_approve, err)
         flow.execute(p, client, err)
     return EXIT_OK
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import httpx
 
 from schemasync import __version__
+from schemasync.config import DEFAULT_API_URL
 from schemasync.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -35,8 +36,8 @@ from schemasync.errors import (
     ResponseError,
     TransportError,
 )
+from schemasync.live import FIELDS_PATH, ROLES_PATH, TYPES_PATH
 
-DEFAULT_API_URL = "https://api.close.com/api/v1"
 PACING_MARGIN = 0.02  # seconds added to a server-given reset: the window must really be over
 MAX_SERVER_WAIT = 900.0  # a garbage reset of 1e9 s must not hang the CLI forever
 MAX_PAGES = 1000  # a server that ignores _skip must not make list_all loop forever
@@ -44,6 +45,11 @@ _WRITES = frozenset({"POST", "PUT", "DELETE"})
 _MAYBE_CREATED = "it may or may not have been created: re-run plan to see"
 
 log = logging.getLogger("schemasync.client")
+
+
+def secret_forms(secret: str) -> tuple[str, str]:
+    """The ways a credential can show up in text: itself and its HTTP Basic encoding."""
+    return secret, base64.b64encode(f"{secret}:".encode()).decode()
 
 
 class Slimmer(Protocol):
@@ -242,12 +248,10 @@ class CloseClient:
         # A header can only carry printable ASCII; say so without echoing the secret.
         if not re.fullmatch(r"[\x21-\x7e]+", secret):
             raise ConfigError("The API key contains spaces or non-ASCII characters")
-        if api_key:
-            auth = f"Basic {base64.b64encode(f'{api_key}:'.encode()).decode()}"
-        else:
-            auth = f"Bearer {bearer_token}"
+        forms = secret_forms(secret)
+        auth = f"Basic {forms[1]}" if api_key else f"Bearer {bearer_token}"
         # Everything that could leak the credential, redacted from every message we build.
-        self._secrets = _Secrets((secret, base64.b64encode(f"{secret}:".encode()).decode()))
+        self._secrets = _Secrets(forms)
         self._auth_kind = "api_key" if api_key else "bearer_token"
         self._http = httpx.Client(
             base_url=base_url,
@@ -376,12 +380,12 @@ class CloseClient:
         """
         slim = slim or {}
         # Fields first: the biggest list decodes while little else is held (peak memory).
-        fields = self.list_all("/custom_field/custom_object_type/", slim=slim.get("fields"))
-        types = self.list_all("/custom_object_type/", slim=slim.get("types"))
+        fields = self.list_all(FIELDS_PATH, slim=slim.get("fields"))
+        types = self.list_all(TYPES_PATH, slim=slim.get("types"))
         return {
             "types": types,
             "fields": fields,
-            "roles": self.list_all("/role/", slim=slim.get("roles")),
+            "roles": self.list_all(ROLES_PATH, slim=slim.get("roles")),
         }
 
     def me(self) -> dict:
@@ -438,7 +442,8 @@ class CloseClient:
                 self._backoff(f"{where}: no response ({failure})", failures, jitter="full")
                 continue
             status = response.status_code
-            self._note_limits(response)
+            info = parse_rate_limit_headers(response.headers)
+            self._note_limits(info)
             log.debug(
                 "%s %s -> %s (%.0f ms)", method, path, status, (self._clock() - started) * 1000
             )
@@ -456,7 +461,6 @@ class CloseClient:
                         f"({api_message(response, self._redact)})",
                     )
                 limited += 1
-                info = parse_rate_limit_headers(response.headers)
                 if info is not None and info.reset is not None:
                     wait = min(info.reset, MAX_SERVER_WAIT) + PACING_MARGIN
                     self._wait(f"rate limited on {where}: waiting {wait:.2f} s", wait)
@@ -550,9 +554,8 @@ class CloseClient:
 
     # -- pacing, waiting, bookkeeping --------------------------------------------------------
 
-    def _note_limits(self, response: httpx.Response) -> None:
+    def _note_limits(self, info: RateLimitInfo | None) -> None:
         """Remember when the window ends if this response used it up; later news wins."""
-        info = parse_rate_limit_headers(response.headers)
         if info is None or info.remaining is None:
             return  # no news about the window: keep whatever we knew
         if info.remaining <= 0 and info.reset is not None:

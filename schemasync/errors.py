@@ -187,9 +187,18 @@ def failure_lines(error: SchemaSyncError) -> list[str]:
     return [f"Error: {error}"]
 
 
-def internal_error_lines(error: BaseException, traceback_text: str | None = None) -> list[str]:
-    """A bug in schemasync: still no traceback, unless SCHEMASYNC_DEBUG asked for one."""
-    lines = [traceback_text] if traceback_text else []
+def internal_error_lines(error: BaseException) -> list[str]:
+    """A bug in schemasync: still no traceback, unless SCHEMASYNC_DEBUG asks for one.
+
+    Call it inside the `except` block: the traceback shown is the one being handled.
+    """
+    import os
+
+    lines = []
+    if os.environ.get("SCHEMASYNC_DEBUG"):
+        import traceback
+
+        lines.append(traceback.format_exc())
     return [
         *lines,
         f"Error: internal error ({type(error).__name__}: {error}). This is a bug in "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import signal
@@ -40,10 +39,9 @@ Say = Callable[[str], None]
 
 
 def redact(text: str) -> str:
-    """Remove every known secret (and its Basic/Bearer encodings) from text."""
-    for secret in _SECRETS:
-        for form in (secret, base64.b64encode(f"{secret}:".encode()).decode()):
-            text = text.replace(form, "***")
+    """Remove every known secret (and its Basic encoding: client.secret_forms) from text."""
+    for form in _SECRETS:
+        text = text.replace(form, "***")
     return text
 
 
@@ -52,9 +50,9 @@ def connect(target: Target, say: Say) -> CloseClient:
         raise ConfigError(
             "no API key: set CLOSE_API_KEY (or pass --api-key, or select an environment with --env)"
         )
-    _SECRETS.add(target.api_key)
-    from schemasync.client import CloseClient
+    from schemasync.client import CloseClient, secret_forms
 
+    _SECRETS.update(secret_forms(target.api_key.strip()))  # as the client will send it
     return CloseClient(target.api_key, base_url=target.api_url, on_event=say)
 
 
@@ -63,14 +61,9 @@ def org_info(client: CloseClient, target: Target) -> dict[str, Any]:
 
     `org` is `{"id", "name"}`, or None with `org_error` saying why when /me/ failed.
     """
-    info: dict[str, Any] = {
-        "environment": target.env.name if target.env else None,
-        "api_url": target.api_url,
-        "org": None,
-    }
+    info = target_info(target)
     try:
-        me = client.me()
-        orgs = me.get("organizations") if isinstance(me, dict) else None
+        orgs = client.me().get("organizations")
         org = orgs[0] if isinstance(orgs, list) and orgs and isinstance(orgs[0], dict) else {}
         if org:
             info["org"] = {"id": org.get("id"), "name": org.get("name")}
@@ -83,6 +76,15 @@ def org_info(client: CloseClient, target: Target) -> dict[str, Any]:
     return info
 
 
+def target_info(target: Target) -> dict[str, Any]:
+    """`org_info` before the org is known: environment and API URL."""
+    return {
+        "environment": target.env.name if target.env else None,
+        "api_url": target.api_url,
+        "org": None,
+    }
+
+
 def describe_org(info: dict[str, Any], target: Target) -> str:
     """The one-line form of `org_info`, as every apply says it before its first write."""
     org = info.get("org")
@@ -93,15 +95,21 @@ def describe_org(info: dict[str, Any], target: Target) -> str:
     return f"{target.label}, {name}"
 
 
-def org_label(client: CloseClient, target: Target) -> str:
-    """`environment 'prod' (URL), org 'Acme' (orga_…)`: said before anything is written."""
-    return describe_org(org_info(client, target), target)
+def confirm_target(
+    client: CloseClient, target: Target, n: int, auto_approve: bool, say: Say
+) -> dict[str, Any]:
+    """Say which org the writes go to, then ask (unless auto-approved); its `org_info`."""
+    info = org_info(client, target)
+    where = describe_org(info, target)
+    say(f"Target: {where}")
+    confirm(auto_approve, n, where)
+    return info
 
 
-def load(manifest: str, *, offline: bool = False) -> Manifest:
+def load(manifest: str) -> Manifest:
     from schemasync.manifest import load_manifest
 
-    return load_manifest(manifest, allow_external_references=not offline)
+    return load_manifest(manifest, allow_external_references=True)
 
 
 def read_live(client: CloseClient) -> LiveOrg:
@@ -185,6 +193,10 @@ def _signals_stop(say: Say) -> Iterator[Callable[[], int | None]]:
             signal.signal(s, h)
 
 
+def _exit_code(signum: int | None) -> int:
+    return EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT
+
+
 def execute(
     plan: Plan,
     client: CloseClient,
@@ -203,17 +215,17 @@ def execute(
                 plan, client, progress=say, should_stop=lambda: caught() is not None
             )
         except KeyboardInterrupt:
-            code = EXIT_SIGTERM if caught() == signal.SIGTERM else EXIT_SIGINT
             raise Interrupted(
-                "apply abandoned; run `schemasync plan` to see what remains", code
+                "apply abandoned; run `schemasync plan` to see what remains", _exit_code(caught())
             ) from None
     if on_report is not None:
         on_report(report)
     say(report.render())
     if report.stopped_by:
-        code = EXIT_SIGTERM if caught() == signal.SIGTERM else EXIT_SIGINT
         raise Interrupted(
-            "apply was interrupted; run `schemasync plan` to see what remains", code, report
+            "apply was interrupted; run `schemasync plan` to see what remains",
+            _exit_code(caught()),
+            report,
         )
     if report.failed:
         if report.done:

@@ -12,9 +12,13 @@ import sys
 
 
 def _validate(paths: list[str]) -> int:
-    import os
-
-    from schemasync.errors import SchemaSyncError, failure_lines, internal_error_lines
+    from schemasync.errors import (
+        EXIT_ERROR,
+        EXIT_OK,
+        SchemaSyncError,
+        failure_lines,
+        internal_error_lines,
+    )
     from schemasync.manifest import validate_paths
 
     def say(message: str) -> None:
@@ -27,13 +31,10 @@ def _validate(paths: list[str]) -> int:
             say(line)
         return e.exit_code
     except Exception as e:  # same words as schemasync.cli for a bug
-        import traceback
-
-        debug = traceback.format_exc() if os.environ.get("SCHEMASYNC_DEBUG") else None
-        for line in internal_error_lines(e, debug):
+        for line in internal_error_lines(e):
             say(line)
-        return 1
-    return 0
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> None:

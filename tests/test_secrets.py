@@ -275,3 +275,15 @@ def test_in_process_client_events_and_errors_hide_the_key(caplog: pytest.LogCapt
     texts = events + errors + [r.getMessage() for r in caplog.records] + [repr(client)]
     assert events and len(errors) == 3
     assert not [(t, s) for t in texts for s in SECRETS if s in t]
+
+
+def test_a_key_with_surrounding_whitespace_is_redacted_as_sent() -> None:
+    """The client strips the key it sends; the CLI's redaction list holds that same form."""
+    from schemasync.config import Target
+
+    with fresh_process():
+        client = schemasync.flow.connect(Target("http://127.0.0.1:9/api/v1", f" {KEY}\n"), print)
+        client.close()
+        basic = base64.b64encode(f"{KEY}:".encode()).decode()
+        text = schemasync.flow.redact(f"key {KEY} header Basic {basic}")
+    assert KEY not in text and basic not in text
