@@ -2,8 +2,9 @@
 
     SchemaSyncError                 exit 1, message built from the data it carries
     ├── UsageError                  exit 64 (bad flags or arguments)
-    ├── ManifestError               problems: list[Problem] (validate, load)
-    ├── PlanError                   problems found while planning (unknown refs, ambiguous names)
+    ├── ProblemsError               problems: list[Problem], printed one per line
+    │   ├── ManifestError           the manifest's (validate, load)
+    │   └── PlanError               found while planning (unknown refs, ambiguous names)
     ├── PlanFileError               a saved plan that cannot be read or has an unknown version
     ├── StalePlanError              the org changed since the saved plan was made
     ├── ConfigError                 config file / environment problems
@@ -12,9 +13,10 @@
     │   ├── AuthError               401 / 403
     │   ├── PlanLimitError          402
     │   ├── TransportError          no response after retries (connection, timeout)
-    │   └── AmbiguousWriteError     a POST whose outcome is unknown
+    │   ├── AmbiguousWriteError     a POST whose outcome is unknown
     │   └── ResponseError           a 2xx whose body cannot be understood
-    └── ApplyFailed                 exit 3: some operations applied, then one failed
+    ├── ApplyFailed                 exit 3: some operations applied, then one failed
+    └── Interrupted                 exit 130 / 143: SIGINT / SIGTERM stopped an apply
 
 Only cli.py turns these into messages on stderr and exit codes.
 """

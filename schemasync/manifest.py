@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +37,10 @@ from schemasync.manifest_rules import (
     describe,
     did_you_mean,
     fields_of,
-    no_such_type,
     types_of,
 )
 from schemasync.model import FieldSpec, Manifest, Pos, TypeSpec
-from schemasync.schemacheck import conforms
+from schemasync.schemacheck import conforms, resolve_ref
 from schemasync.yamlpos import Node, read_yaml_file, to_plain
 
 if TYPE_CHECKING:
@@ -90,7 +89,7 @@ def load_manifest(path: str, *, allow_external_references: bool = False) -> Mani
 
     Raises ManifestError with every problem found. A `references` naming a type the manifest
     does not declare is a problem unless `allow_external_references` (plan resolves those
-    against the live organization; see `check_references`).
+    against the live organization: diff._Ctx.reference_id).
     """
     paths, problems = _manifest_files(path)
     roots: list[Node] = []
@@ -116,25 +115,6 @@ def load_manifest(path: str, *, allow_external_references: bool = False) -> Mani
             raise ManifestError(problems[:MAX_PROBLEMS], summary)
         raise ManifestError(problems)
     return Manifest(tuple(_build_type(t) for t in types_of(roots)), tuple(paths))
-
-
-def check_references(manifest: Manifest, known_type_names: Iterable[str] = ()) -> list[Problem]:
-    """Problems for `references` naming neither a manifest type nor one of `known_type_names`.
-
-    Plan calls it with the live organization's type names after loading with
-    `allow_external_references=True`.
-    """
-    names = {t.name for t in manifest.types} | set(known_type_names)
-    problems = []
-    for t in manifest.types:
-        for f in t.fields:
-            if f.references is not None and f.references not in names:
-                pos = f.pos or Pos("", 0, 0)
-                message = no_such_type(f.references, names, "the manifest or the organization")
-                problems.append(
-                    Problem(pos.file, pos.line, pos.col, f"{t.name}.{f.name}.references", message)
-                )
-    return problems
 
 
 # -- reading files -------------------------------------------------------------------------
@@ -168,18 +148,9 @@ def _schema_types(schema: dict[str, Any]) -> set[str]:
     return {kind} if isinstance(kind, str) else set(kind)
 
 
-def _resolve_ref(schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:  # only local refs ("#/$defs/name") occur in our schemas
-        target: Any = _schema()
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        schema = target
-    return schema
-
-
 def _strings_stay_strings(node: Node, schema: dict[str, Any]) -> None:
     """Where the schema expects a string, take unquoted numbers and booleans as written."""
-    schema = _resolve_ref(schema)
+    schema = resolve_ref(_schema(), schema)
     if node.is_map:
         properties = schema.get("properties", {})
         for key, sub in node.value.items():

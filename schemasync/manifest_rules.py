@@ -87,10 +87,6 @@ def fields_of(t: Located) -> Iterator[Located]:
                 yield f, f"{t[1]}.{name_of(f) or f'fields[{i}]'}"
 
 
-def no_such_type(name: str, names: Iterable[str], where: str) -> str:
-    return f'no type named "{name}" in {where}{did_you_mean(name, sorted(names))}'
-
-
 class Checker:
     """The semantic rules, over every file's tree; each looks only at well-formed values."""
 
@@ -227,9 +223,10 @@ class Checker:
             and ref.value.strip()
             and ref.value not in type_names
         ):
-            message = no_such_type(ref.value, type_names, "the manifest")
             self._add(
                 ref,
                 f"{path}.references",
-                f"{message}; types that exist only in the organization are checked by `plan`",
+                f'no type named "{ref.value}" in the manifest'
+                f"{did_you_mean(ref.value, sorted(type_names))}; types that exist only in the "
+                "organization are checked by `plan`",
             )

@@ -30,9 +30,6 @@ class Pos:
     line: int
     col: int
 
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
-
 
 @dataclass(frozen=True)
 class FieldSpec:

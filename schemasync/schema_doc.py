@@ -17,6 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from schemasync.schemacheck import resolve_ref
+
 START = "<!-- manifest-reference:start -->"
 END = "<!-- manifest-reference:end -->"
 HEADING = "## Manifest reference"
@@ -32,13 +34,10 @@ _TYPE_WORDS = {
 
 
 def _resolve(root: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """Follow local `$ref`s ("#/$defs/x"); keywords beside a `$ref` (description) are kept."""
-    while "$ref" in schema:
-        target: Any = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-    return schema
+    """Follow a `$ref`, keeping the keywords beside it (a description)."""
+    if "$ref" not in schema:
+        return schema
+    return {**resolve_ref(root, schema), **{k: v for k, v in schema.items() if k != "$ref"}}
 
 
 def _anchor(title: str) -> str:
@@ -47,7 +46,7 @@ def _anchor(title: str) -> str:
 
 
 def _type_text(root: dict[str, Any], schema: dict[str, Any], plural: bool = False) -> str:
-    target = _resolve(root, {"$ref": schema["$ref"]}) if "$ref" in schema else schema
+    target = resolve_ref(root, schema)
     if "title" in target and target.get("type") == "object":
         title = target["title"][0].lower() + target["title"][1:]
         return f"[{title}{'s' if plural else ''}]({_anchor(target['title'])})"
@@ -75,7 +74,7 @@ def _objects(root: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         for prop in found[i][1].get("properties", {}).values():
             for sub in (prop, _resolve(root, prop).get("items", {})):
                 ref = sub.get("$ref")
-                target = _resolve(root, {"$ref": ref}) if ref else {}
+                target = resolve_ref(root, sub) if ref else {}
                 if ref and ref not in seen and target.get("type") == "object":
                     seen.add(ref)
                     found.append((target.get("title", ref.rsplit("/", 1)[-1]), target))

@@ -74,6 +74,16 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def resolve_ref(root: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a local `$ref` ("#/$defs/name", the only kind our schemas use) points to."""
+    while "$ref" in schema:
+        target: Any = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = target
+    return schema
+
+
 def _check(value: Any, schema: Any, root: dict[str, Any]) -> bool:
     if schema is True:
         return True

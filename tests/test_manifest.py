@@ -18,7 +18,6 @@ from schemasync.errors import ManifestError
 from schemasync.manifest import (
     MANIFEST_SCHEMA,
     MAX_PROBLEMS,
-    check_references,
     load_manifest,
     load_schema,
 )
@@ -188,12 +187,9 @@ def test_references_outside_the_manifest_are_left_to_plan(tmp_path: Path) -> Non
         "exist only in the organization are checked by `plan`",
     ]
     manifest = load_text(tmp_path, EXTERNAL, allow_external_references=True)
-    assert check_references(manifest, {"Team"}) == []
-    [problem] = check_references(manifest, {"Teams"})
-    assert (problem.line, problem.col, problem.path) == (6, 9, "Account.Team.references")
-    assert problem.message == (
-        'no type named "Team" in the manifest or the organization (did you mean "Teams"?)'
-    )
+    # plan resolves it against the org (tests/cases/plan/errors-at-plan-time)
+    [field] = manifest.types[0].fields
+    assert (field.references, field.pos) == ("Team", Pos(field.pos.file, 6, 9))
 
 
 # -- limits and hostile input --------------------------------------------------------------
