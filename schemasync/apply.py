@@ -83,6 +83,8 @@ def _substitute(value: Any, ids: dict[str, str]) -> Any:
 
 
 def _substitute_path(path: str, ids: dict[str, str]) -> str:
+    if "${" not in path:
+        return path
     for placeholder, real in ids.items():
         path = path.replace(placeholder, real)
     return path

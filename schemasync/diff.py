@@ -76,7 +76,6 @@ def _match(
             continue
         candidates = [o for old in spec.renamed_from for o in by_name.get(old, [])]
         taken = [o for o in candidates if o.id in claimed]
-        free = [o for o in candidates if o.id not in claimed]
         if taken:
             problems.append(
                 _problem(
@@ -86,19 +85,19 @@ def _match(
                     f"({taken[0].id}) is already matched by name to another {what} of the manifest",
                 )
             )
-        elif len(free) > 1:
-            ids = ", ".join(f"{o.name!r} ({o.id})" for o in free)
+        elif len(candidates) > 1:
+            ids = ", ".join(f"{o.name!r} ({o.id})" for o in candidates)
             problems.append(
                 _problem(
                     spec.pos,
                     prefix + spec.name,
-                    f"renamed_from matches {len(free)} live {what}s: {ids}; keep one name in "
+                    f"renamed_from matches {len(candidates)} live {what}s: {ids}; keep one name in "
                     "renamed_from, or rename or delete the others in Close",
                 )
             )
-        elif free:
-            matched[spec.name] = free[0]
-            claimed.add(free[0].id)
+        elif candidates:
+            matched[spec.name] = candidates[0]
+            claimed.add(candidates[0].id)
     return matched
 
 
@@ -119,6 +118,20 @@ class _Ctx:
         for r in self.live.roles:
             by_name.setdefault(r.name, []).append(r.id)
         return by_name
+
+    @cached_property
+    def _live_types_by_name(self) -> dict[str, list[LiveType]]:
+        by_name: dict[str, list[LiveType]] = {}
+        for lt in self.live.types:
+            by_name.setdefault(lt.name, []).append(lt)
+        return by_name
+
+    @cached_property
+    def _renamed_to(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for n, lt in self.matched_types.items():
+            out.setdefault(lt.name, n)
+        return out
 
     def role_ids(self, roles: Iterable[str], pos: Pos | None, path: str) -> list[str]:
         by_name = self._role_ids_by_name
@@ -151,8 +164,12 @@ class _Ctx:
                 )
         return out
 
+    @cached_property
+    def _role_names_by_id(self) -> dict[str, str]:
+        return self.live.role_names()
+
     def role_names(self, values: Iterable[str]) -> list[str]:
-        names = self.live.role_names()
+        names = self._role_names_by_id
         return sorted(names.get(v, v) for v in values)
 
     def type_name_of(self, type_id: str | None) -> str | None:
@@ -171,18 +188,18 @@ class _Ctx:
         if target in self.type_ids:
             return self.type_ids[target]
         path = f"{t.name}.{f.name}.references"
-        renamed = [n for n, lt in self.matched_types.items() if lt.name == target]
+        renamed = self._renamed_to.get(target)
         if renamed:
             self.problems.append(
                 _problem(
                     f.pos,
                     path,
                     f"type {target!r} is renamed to "
-                    f"{renamed[0]!r} by this manifest: reference it by its new name",
+                    f"{renamed!r} by this manifest: reference it by its new name",
                 )
             )
             return None
-        live = [lt for lt in self.live.types if lt.name == target]
+        live = self._live_types_by_name.get(target, [])
         if len(live) == 1:
             if self.prune:
                 self.problems.append(
@@ -263,21 +280,44 @@ def _field_view(f: FieldSpec) -> dict[str, Any]:
     return d
 
 
+def _note(
+    body: dict[str, Any], changes: dict[str, dict[str, Any]], key: str, before: Any, after: Any
+) -> None:
+    if before != after:
+        body[key] = after
+        changes[key] = {"before": before, "after": after}
+
+
+def _note_roles(
+    ctx: _Ctx,
+    body: dict[str, Any],
+    changes: dict[str, dict[str, Any]],
+    live_roles: tuple[str, ...],
+    want_ids: list[str],
+    spec_roles: tuple[str, ...],
+) -> None:
+    if set(live_roles) != set(want_ids):
+        body["editable_with_roles"] = want_ids
+        changes["editable_with_roles"] = {
+            "before": ctx.role_names(live_roles),
+            "after": sorted(spec_roles),
+        }
+
+
 def _compare_type(ctx: _Ctx, t: TypeSpec, lt: LiveType) -> Operation | None:
     want = _type_attrs(ctx, t)
     body: dict[str, Any] = {}
     changes: dict[str, dict[str, Any]] = {}
     for key in ("name", "name_plural", "description", "api_create_only"):
-        before = getattr(lt, key)
-        if before != want[key]:
-            body[key] = want[key]
-            changes[key] = {"before": before, "after": want[key]}
-    if set(lt.editable_with_roles) != set(want["editable_with_roles"]):
-        body["editable_with_roles"] = want["editable_with_roles"]
-        changes["editable_with_roles"] = {
-            "before": ctx.role_names(lt.editable_with_roles),
-            "after": sorted(t.editable_with_roles),
-        }
+        _note(body, changes, key, getattr(lt, key), want[key])
+    _note_roles(
+        ctx,
+        body,
+        changes,
+        lt.editable_with_roles,
+        want["editable_with_roles"],
+        t.editable_with_roles,
+    )
     if not body:
         return None
     return Operation(
@@ -287,22 +327,12 @@ def _compare_type(ctx: _Ctx, t: TypeSpec, lt: LiveType) -> Operation | None:
 
 def _compare_field(
     ctx: _Ctx, t: TypeSpec, f: FieldSpec, lf: LiveField, type_id: str
-) -> tuple[str, Operation] | None:
+) -> Operation | None:
     """Return ("replace" | "update", op) for a matched field, or None when it is in sync."""
     address = f"{t.name}.{f.name}"
     want = _field_body(ctx, t, f, type_id)
     changes: dict[str, dict[str, Any]] = {}
     body: dict[str, Any] = {}
-
-    def diff(
-        key: str, before: Any, after: Any, shown_before: Any = None, shown_after: Any = None
-    ) -> None:
-        if before != after:
-            body[key] = want[key]
-            changes[key] = {
-                "before": before if shown_before is None else shown_before,
-                "after": after if shown_after is None else shown_after,
-            }
 
     immutable = []
     if lf.type != f.type:
@@ -315,17 +345,21 @@ def _compare_field(
             "after": f.references,
         }
     for key in ("name", "required", "accepts_multiple_values", "description"):
-        diff(key, getattr(lf, key), want[key])
-    if set(lf.editable_with_roles) != set(want["editable_with_roles"]):
-        body["editable_with_roles"] = want["editable_with_roles"]
-        changes["editable_with_roles"] = {
-            "before": ctx.role_names(lf.editable_with_roles),
-            "after": sorted(f.editable_with_roles),
-        }
+        _note(body, changes, key, getattr(lf, key), want[key])
+    _note_roles(
+        ctx,
+        body,
+        changes,
+        lf.editable_with_roles,
+        want["editable_with_roles"],
+        f.editable_with_roles,
+    )
     if f.type == "choices" and not immutable:
-        diff("choices", list(lf.choices or ()), want["choices"])
+        _note(body, changes, "choices", list(lf.choices or ()), want["choices"])
     if f.type == "custom_object" and not immutable:
-        diff(
+        _note(
+            body,
+            changes,
             "back_reference_is_visible",
             lf.back_reference_is_visible,
             want["back_reference_is_visible"],
@@ -345,9 +379,9 @@ def _compare_field(
                     "--allow-replace to plan this replace, or keep the old " + what,
                 )
             )
-        full_changes = {k: {"before": None, "after": v} for k, v in _field_view(f).items()}
+        full_changes = _created_changes(_field_view(f))
         full_changes.update(changes)
-        return "replace", Operation(
+        return Operation(
             "replace",
             FIELD_KIND,
             address,
@@ -362,7 +396,7 @@ def _compare_field(
         )
     if not body:
         return None
-    return "update", Operation(
+    return Operation(
         "update", FIELD_KIND, address, "PUT", f"{FIELDS_PATH}{lf.id}/", body, changes, id=lf.id
     )
 
@@ -395,10 +429,8 @@ def _plan_type_fields(
     type_id = ctx.type_ids[t.name]
     live_fields = lt.fields if lt else ()
     matched = _match(t.fields, live_fields, "field", f"{t.name}.", ctx.problems)
-    matched_ids = {lf.id for lf in matched.values()}
     # Order the fields will have once the other operations ran: kept live fields in live
     # order, then new fields appended in creation order (the server appends them).
-    kept: list[str] = []
     appended: list[str] = []
     id_or_ref: dict[str, str] = {}
     for f in t.fields:
@@ -421,23 +453,24 @@ def _plan_type_fields(
             appended.append(f.name)
             id_or_ref[f.name] = ref(FIELD_KIND, address)
             continue
-        result = _compare_field(ctx, t, f, lf, type_id)
+        op = _compare_field(ctx, t, f, lf, type_id)
         id_or_ref[f.name] = lf.id
-        if result and result[0] == "replace":
-            st.write_fields.append(result[1])
+        if op is not None and op.action == "replace":
+            st.write_fields.append(op)
             appended.append(f.name)
             id_or_ref[f.name] = ref(FIELD_KIND, address)
-        elif result:
-            st.update_fields.append(result[1])
+        elif op is not None:
+            st.update_fields.append(op)
     spec_by_live = {lf.id: name for name, lf in matched.items()}
+    moved = set(appended)
     kept = [
         spec_by_live[lf.id]
         for lf in live_fields
-        if lf.id in spec_by_live and spec_by_live[lf.id] not in appended
+        if lf.id in spec_by_live and spec_by_live[lf.id] not in moved
     ]
     unmanaged_kept = []
     for lf in live_fields:
-        if lf.id in matched_ids:
+        if lf.id in spec_by_live:
             continue
         address = f"{t.name}.{lf.name}"
         if ctx.prune:

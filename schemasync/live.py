@@ -154,19 +154,12 @@ class LiveOrg:
     def role_names(self) -> dict[str, str]:
         return {r.id: r.name for r in self.roles}
 
-    def to_dict(self) -> dict[str, Any]:
-        """A canonical, id-bearing dict of everything a plan depends on (no dates, no users)."""
-        return {
-            "types": [_type_dict(t) for t in sorted(self.types, key=lambda t: t.id)],
-            "roles": [{"id": r.id, "name": r.name} for r in sorted(self.roles, key=lambda r: r.id)],
-        }
-
     def fingerprint(self) -> str:
-        """sha256 of to_dict() as compact, key-sorted JSON, hashed one type at a time.
+        """sha256 of everything a plan depends on (ids included; no dates, no users).
 
-        The bytes hashed are exactly `json.dumps(self.to_dict(), sort_keys=True,
-        separators=(",", ":"))`; streaming them keeps a big org's whole dict and JSON text
-        from ever being in memory at once.
+        The bytes are compact, key-sorted JSON of `{"roles": [...], "types": [...]}`, both
+        sorted by id (types as `_type_dict`), fed to the hash one type at a time so a big
+        org's whole dict and JSON text are never in memory at once.
         """
         digest = hashlib.sha256()
         roles = [{"id": r.id, "name": r.name} for r in sorted(self.roles, key=lambda r: r.id)]

@@ -8,7 +8,7 @@ from typing import Any
 from schemasync.live import gc_paused
 from schemasync.plan import Operation, Plan
 
-_MARK = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "reorder": "~"}
+MARK = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "reorder": "~"}
 _COLOR = {"create": "32", "update": "33", "replace": "35", "delete": "31", "reorder": "33"}
 _VERB = {
     "create": "will be created",
@@ -41,18 +41,24 @@ def summary_line(plan: Plan) -> str:
     return "Plan: " + ", ".join(parts) + "."
 
 
+def shown_changes(op: Operation) -> dict[str, dict[str, Any]]:
+    """The attributes worth showing: a create leaves out its empty defaults (the JSON plan
+    has them all)."""
+    return {
+        k: ch
+        for k, ch in op.changes.items()
+        if not (op.action == "create" and ch.get("after") in (None, False, []) and k not in _ALWAYS)
+    }
+
+
 def _op_lines(op: Operation, color: bool) -> list[str]:
-    mark = _MARK[op.action]
+    mark = MARK[op.action]
     noun = "field order of" if op.action == "reorder" else op.kind
     head = f"{mark:>3} {noun} {op.address}"
     lines = [f"  # {op.address} {_VERB[op.action]}", _paint(head, _COLOR[op.action], color)]
     if op.reason:
         lines.append(_paint(f"      ! {op.reason}", "31;1", color))
-    shown = {
-        k: ch
-        for k, ch in op.changes.items()
-        if not (op.action == "create" and ch.get("after") in (None, False, []) and k not in _ALWAYS)
-    }  # defaults: the JSON plan has them all
+    shown = shown_changes(op)
     width = max((len(k) for k in shown), default=0)
     for key, ch in shown.items():
         before, after = ch.get("before"), ch.get("after")

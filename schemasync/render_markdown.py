@@ -13,12 +13,11 @@ import json
 import re
 from typing import Any
 
+from schemasync.model import FIELD_KIND
 from schemasync.plan import Operation, Plan
-from schemasync.render import summary_line
+from schemasync.render import MARK, shown_changes, summary_line
 
-_MARK = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "reorder": "~"}
 _ICON = {"create": "➕", "update": "✏️", "replace": "⚠️", "delete": "⚠️", "reorder": "↕️"}
-_ALWAYS = ("name", "type")  # shown for a create even when empty (like the text plan)
 
 VALUE_CHARS = 160  # one attribute value in a diff line
 CHANGE_CHARS = 120  # the whole "change" cell of a table row
@@ -48,15 +47,6 @@ def _value(v: Any) -> str:
     return _clip(json.dumps(v, ensure_ascii=False, sort_keys=True), VALUE_CHARS)
 
 
-def _shown(op: Operation) -> dict[str, dict[str, Any]]:
-    """The attributes worth showing: a create leaves out its empty defaults."""
-    return {
-        k: ch
-        for k, ch in op.changes.items()
-        if not (op.action == "create" and ch.get("after") in (None, False, []) and k not in _ALWAYS)
-    }
-
-
 def _changed(op: Operation) -> list[str]:
     """Attributes whose value really changes (a replace's new defaults are not news)."""
     return [
@@ -68,7 +58,7 @@ def _changed(op: Operation) -> list[str]:
 
 def _change_cell(op: Operation) -> str:
     if op.action == "create":
-        if op.kind == "custom_field":
+        if op.kind == FIELD_KIND:
             kind = op.changes.get("type", {}).get("after")
             return md(f"new {kind} field" if kind else "new field")
         return "new type"
@@ -98,7 +88,7 @@ def _fence(lines: list[str]) -> tuple[str, str]:
 
 def _diff_lines(op: Operation) -> list[str]:
     lines = []
-    for key, ch in _shown(op).items():
+    for key, ch in shown_changes(op).items():
         before, after = ch.get("before"), ch.get("after")
         if op.action == "create" or (op.action == "replace" and before is None):
             lines.append(f"+ {key}: {_value(after)}")
@@ -116,7 +106,7 @@ def _details(step: int, op: Operation) -> str:
     icon = _ICON[op.action]
     noun = "field order of" if op.action == "reorder" else op.kind
     summary = (
-        f"{icon} <code>{_h(_MARK[op.action])}</code> #{step} {_h(op.action)} "
+        f"{icon} <code>{_h(MARK[op.action])}</code> #{step} {_h(op.action)} "
         f"{_h(noun)} <b>{_h(op.address)}</b>"
     )
     lines = _diff_lines(op)
@@ -181,7 +171,7 @@ def _render(plan: Plan, cap: int, title: str | None) -> str:
             action = f"**{op.action.upper()}**" if op.destructive else op.action
             noun = "field order" if op.action == "reorder" else op.kind
             out.append(
-                f"| {step} | {_ICON[op.action]} `{_MARK[op.action]}` | {action} | "
+                f"| {step} | {_ICON[op.action]} `{MARK[op.action]}` | {action} | "
                 f"{md(noun)} | {md(op.address)} | {_change_cell(op)} |"
             )
         if len(ordered) > cap:
