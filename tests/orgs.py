@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +9,8 @@ from schemasync.apply import ApplyReport, apply_plan
 from schemasync.client import CloseClient
 from schemasync.diff import compute_plan
 from schemasync.emulator import EmulatorApp, EmulatorTransport, Store
-from schemasync.live import SLIM, LiveOrg, parse_live
+from schemasync.flow import read_live
+from schemasync.live import LiveOrg
 from schemasync.model import Manifest
 from schemasync.plan import Plan
 
@@ -19,8 +18,8 @@ KEY = "sk_test_SECRET_0123456789abcdef"
 CUSTOM_ROLES = ("Account Managers", "Support")
 
 
-def new_store(roles: tuple[str, ...] = CUSTOM_ROLES) -> Store:
-    store = Store()
+def new_store(roles: tuple[str, ...] = CUSTOM_ROLES, **store_options: Any) -> Store:
+    store = Store(**store_options)
     for name in roles:
         store.add_role(name)
     return store
@@ -35,7 +34,7 @@ class Org:
     client: CloseClient
 
     def live(self) -> LiveOrg:
-        return parse_live(self.client.read_schema(slim=SLIM))
+        return read_live(self.client)
 
     def plan(self, manifest: Manifest, **options: Any) -> Plan:
         return compute_plan(manifest, self.live(), **options)
@@ -54,29 +53,3 @@ def in_process_org(store: Store | None = None, **app_options: Any) -> Org:
         sleep=lambda _s: None,
     )
     return Org(store, app, client)
-
-
-@dataclass
-class Served:
-    """An emulated org served over a real socket, and the env a CLI run needs to reach it."""
-
-    store: Store
-    app: EmulatorApp
-    url: str
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"CLOSE_API_KEY": KEY, "CLOSE_API_URL": self.url, "NO_COLOR": ""}
-
-    def writes(self) -> list[tuple[str, str, Any]]:
-        return [entry for entry in self.app.log if entry[0] in ("POST", "PUT", "DELETE")]
-
-
-@contextmanager
-def served_org(store: Store | None = None, **app_options: Any) -> Iterator[Served]:
-    from schemasync.emulator import serve
-
-    store = store or new_store()
-    app = EmulatorApp(store, api_keys={KEY}, **app_options)
-    with serve(app) as server:
-        yield Served(store, app, server.url)

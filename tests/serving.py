@@ -116,6 +116,11 @@ class SocketOrg:
     def url(self) -> str:
         return self.server.url
 
+    @property
+    def env(self) -> dict[str, str]:
+        """What a CLI run needs to reach this org."""
+        return {"CLOSE_API_KEY": KEY, "CLOSE_API_URL": self.url}
+
     def names(self) -> Counter[str]:
         """How many objects carry each name: `Type` for types, `Type.Field` for fields (once
         every request the server is still working on has finished)."""
@@ -153,7 +158,11 @@ def run_cli(
     env: dict[str, str] | None = None,
     input: str | None = None,
 ) -> Result:
-    """Run `schemasync ARGS` in-process; stdout and stderr stay apart (click >= 8.2)."""
+    """Run `schemasync ARGS` in-process; stdout and stderr stay apart (click >= 8.2).
+
+    The developer's CLOSE_API_*, SCHEMASYNC_ENV and SCHEMASYNC_DEBUG never reach it; an
+    `env` value of None unsets a variable.
+    """
     full_env = {
         "CLOSE_API_KEY": key,
         "CLOSE_API_URL": url,

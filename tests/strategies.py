@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from schemasync.manifest import MANIFEST_SCHEMA, load_schema
 from schemasync.model import FIELD_TYPES, MULTI_VALUE_TYPES, FieldSpec, Manifest, TypeSpec
+from tests.orgs import CUSTOM_ROLES
+
+# The fuzzers' settings; SCHEMASYNC_FUZZ_EXAMPLES raises the count.
+FUZZ_SETTINGS = settings(
+    max_examples=int(os.environ.get("SCHEMASYNC_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# The keys a manifest may have, from its schema: a type's, a field's, and every one of them.
+_SCHEMA = load_schema(MANIFEST_SCHEMA)
+TYPE_KEYS = list(_SCHEMA["$defs"]["customObjectType"]["properties"])
+FIELD_KEYS = list(_SCHEMA["$defs"]["customField"]["properties"])
+MANIFEST_KEYS = list(dict.fromkeys([*_SCHEMA["properties"], *TYPE_KEYS, *FIELD_KEYS]))
 
 # Few names, so that generated manifests collide with each other (renames, reuse) and with
 # YAML's traps (strings that YAML 1.1 would read as bools, dates or numbers).
@@ -35,7 +55,6 @@ FIELD_NAMES = [
 ]
 CHOICES = ["Active", "Cancelled", "Potential", "on", "No", "2024-01-01", "3.14", "ü"]
 DESCRIPTIONS = [None, "", "An account", "multi\nline", "quote ' and \" chars"]
-CUSTOM_ROLES = ["Account Managers", "Support"]
 ROLES = ["admin", "superuser", "user", "restricteduser", *CUSTOM_ROLES]
 
 roles = st.lists(st.sampled_from(ROLES), max_size=3, unique=True).map(tuple)
@@ -112,10 +131,10 @@ def successors(draw: Any, before: Manifest) -> Manifest:
             out = []
             for f in fields:
                 if f.name not in old_fields and free_f and draw(st.booleans()):
-                    f = FieldSpec(**{**_asdict(f), "renamed_from": (free_f.pop(0),)})
+                    f = dataclasses.replace(f, renamed_from=(free_f.pop(0),))
                 out.append(f)
             fields = out
-        types.append(TypeSpec(**{**_asdict(t), "renamed_from": renamed, "fields": tuple(fields)}))
+        types.append(dataclasses.replace(t, renamed_from=renamed, fields=tuple(fields)))
     return Manifest(types=tuple(types))
 
 
@@ -137,8 +156,23 @@ def edited(draw: Any, f: FieldSpec) -> FieldSpec:
         changes["accepts_multiple_values"] = draw(st.booleans())
     if f.type == "custom_object":
         changes["back_reference_is_visible"] = draw(st.booleans())
-    return FieldSpec(**{**_asdict(f), **changes})
+    return dataclasses.replace(f, **changes)
 
 
-def _asdict(obj: Any) -> dict[str, Any]:
-    return {k: getattr(obj, k) for k in obj.__dataclass_fields__ if k != "pos"}
+def document(m: Manifest, *, defaults: bool = False) -> dict[str, Any]:
+    """The manifest document that loads back as `m`: every attribute that is set, and with
+    `defaults` also those at their default value (false, empty lists)."""
+
+    def plain(spec: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(spec):
+            value = getattr(spec, f.name)
+            if f.name == "pos" or value is None or (value == f.default and not defaults):
+                continue
+            if f.name == "fields":
+                out[f.name] = [plain(v) for v in value]
+            else:
+                out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    return {"version": 1, "custom_object_types": [plain(t) for t in m.types]}

@@ -11,23 +11,24 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from schemasync.cli import cli
 from schemasync.manifest import load_schema
-from tests.orgs import KEY, served_org
+from tests.orgs import KEY
+from tests.serving import run_cli, socket_org
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "crm.yaml")
 
 
 def run(args: list[str], env: dict[str, str] | None = None, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, args, env=env or {}, input=input, catch_exceptions=False)
+    """run_cli without a key or colour setting of its own: `env` says everything."""
+    return run_cli(args, key=None, env={"NO_COLOR": None, **(env or {})}, input=input)
 
 
 @pytest.fixture
 def org():
-    with served_org() as served:
+    with socket_org() as served:
         yield served
 
 

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from schemasync.cli import cli
 from schemasync.config import load_config, parse_config, resolve_target
 from schemasync.emulator import Store
 from schemasync.errors import ConfigError
-from tests.orgs import KEY, served_org
+from tests.orgs import KEY, new_store
+from tests.serving import run_cli, socket_org
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "crm.yaml")
@@ -21,14 +21,12 @@ ENV = {"STAGING_KEY": KEY, "PROD_KEY": KEY, "CLOSE_API_URL": "", "CLOSE_API_KEY"
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, args, env=dict(ENV, **(env or {})), catch_exceptions=False)
+    """run_cli without a key or colour setting of its own: `env` says everything."""
+    return run_cli(args, key=None, env={"NO_COLOR": None, **ENV, **(env or {})})
 
 
 def _store(name: str, roles: tuple[str, ...]) -> Store:
-    store = Store(org_name=name)
-    for role in roles:
-        store.add_role(role)
-    return store
+    return new_store(roles, org_name=name)
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def orgs(tmp_path: Path):
     # Production has an extra role first, so its "Account Managers" id differs from staging's.
     staging = _store("Staging Org", ("Account Managers",))
     production = _store("Production Org", ("Interns", "Account Managers"))
-    with served_org(staging) as s, served_org(production) as p:
+    with socket_org(staging) as s, socket_org(production) as p:
         config = tmp_path / "schemasync.yaml"
         config.write_text(f"""
 version: 1
@@ -180,8 +178,8 @@ def test_promote_equals_export_then_plan(orgs, tmp_path: Path) -> None:
 
 def test_role_missing_in_destination_is_an_error_before_any_write(tmp_path: Path) -> None:
     with (
-        served_org(_store("Staging", ("Account Managers",))) as s,
-        served_org(_store("Production", ())) as p,
+        socket_org(_store("Staging", ("Account Managers",))) as s,
+        socket_org(_store("Production", ())) as p,
     ):
         config = tmp_path / "c.yaml"
         config.write_text(

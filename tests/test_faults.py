@@ -26,7 +26,7 @@ from schemasync.emulator import Store
 from schemasync.manifest import load_manifest
 from schemasync.model import Manifest
 from schemasync.plan import Operation, Plan
-from tests.orgs import in_process_org
+from tests.orgs import in_process_org, new_store
 from tests.serving import READ_TIMEOUT, SocketOrg, assert_clean, fast_clients, run_cli, socket_org
 
 BEFORE = """\
@@ -96,9 +96,7 @@ TARGETS = {**READS, **WRITES}
 @functools.lru_cache(maxsize=1)
 def _start_state() -> dict:
     """The org BEFORE describes, made once (ids fixed, so every case plans the same ops)."""
-    org = in_process_org(Store(seed=7))
-    for name in ("Account Managers", "Support"):
-        org.store.add_role(name)
+    org = in_process_org(new_store(seed=7))
     assert org.apply(_manifest("before", BEFORE), prune=True).ok
     return org.store.snapshot()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from schemasync.emulator import EmulatorApp, EmulatorTransport, Store
@@ -29,19 +28,12 @@ from schemasync.live import FIELDS_PATH, ROLES_PATH, TYPES_PATH
 from schemasync.manifest import load_manifest
 from tests.orgs import KEY, in_process_org
 from tests.serving import assert_clean, fast_clients, run_cli
+from tests.strategies import FUZZ_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "crm.yaml")
 URL = "http://emulator.test/api/v1"
 LISTS = (TYPES_PATH, FIELDS_PATH, ROLES_PATH)
-EXAMPLES = int(os.environ.get("SCHEMASYNC_FUZZ_EXAMPLES", "100"))
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 # Keys a plan cannot do without: missing, null or mistyped, the read must fail.
 IDENTITY = {
@@ -299,7 +291,7 @@ def test_the_baseline_org_needs_no_change(tmp_path: Path) -> None:
         assert recorder.writes == []
 
 
-@SETTINGS
+@FUZZ_SETTINGS
 @given(bad=bad_responses, command=st.sampled_from(list(COMMANDS)))
 def test_bad_list_responses_fail_clearly_before_any_write(bad: BadResponse, command: str) -> None:
     with tempfile.TemporaryDirectory(prefix="fuzz-api-") as tmp:

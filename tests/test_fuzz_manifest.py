@@ -8,7 +8,6 @@ SCHEMASYNC_FUZZ_EXAMPLES raises the number of generated cases (default: a fast r
 from __future__ import annotations
 
 import copy
-import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,58 +16,13 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from schemasync.errors import ManifestError
 from schemasync.manifest import load_manifest
-from schemasync.model import Manifest
 from tests.serving import assert_clean, run_cli
-from tests.strategies import manifests
-
-EXAMPLES = int(os.environ.get("SCHEMASYNC_FUZZ_EXAMPLES", "100"))
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-
-
-def document(m: Manifest) -> dict[str, Any]:
-    """A valid manifest document for `m`, every attribute written out."""
-    types = []
-    for t in m.types:
-        fields = []
-        for f in t.fields:
-            fd: dict[str, Any] = {
-                "name": f.name,
-                "type": f.type,
-                "required": f.required,
-                "description": f.description,
-                "editable_with_roles": list(f.editable_with_roles),
-            }
-            if f.type == "choices":
-                fd["choices"] = list(f.choices or ())
-            if f.type == "custom_object":
-                fd["references"] = f.references
-                fd["back_reference_is_visible"] = f.back_reference_is_visible
-            if f.accepts_multiple_values:
-                fd["accepts_multiple_values"] = True
-            fields.append(fd)
-        types.append(
-            {
-                "name": t.name,
-                "name_plural": t.name_plural,
-                "description": t.description,
-                "api_create_only": t.api_create_only,
-                "editable_with_roles": list(t.editable_with_roles),
-                "fields": fields,
-            }
-        )
-    return {"version": 1, "custom_object_types": types}
-
+from tests.strategies import FIELD_KEYS, FUZZ_SETTINGS, TYPE_KEYS, document, manifests
 
 # Values of every YAML type, including the ones that look like other types when unquoted.
 scalars = st.one_of(
@@ -104,33 +58,11 @@ values = st.recursive(
     max_leaves=6,
 )
 
-TYPE_KEYS = [
-    "name",
-    "name_plural",
-    "description",
-    "api_create_only",
-    "editable_with_roles",
-    "renamed_from",
-    "fields",
-]
-FIELD_KEYS = [
-    "name",
-    "type",
-    "choices",
-    "required",
-    "accepts_multiple_values",
-    "description",
-    "editable_with_roles",
-    "renamed_from",
-    "references",
-    "back_reference_is_visible",
-]
-
 
 @st.composite
 def broken_documents(draw: Any) -> Any:
     """A valid document with one to three things made wrong."""
-    doc: Any = document(draw(manifests(max_types=3, max_fields=3)))
+    doc: Any = document(draw(manifests(max_types=3, max_fields=3)), defaults=True)
     for _ in range(draw(st.integers(1, 3))):
         doc = draw(mutated(doc))
     return doc
@@ -196,7 +128,9 @@ def mutated(draw: Any, doc: Any) -> Any:
 def broken_texts(draw: Any) -> bytes:
     """Valid manifest YAML, then damaged as text: cut, spliced, re-encoded."""
     text = yaml.safe_dump(
-        document(draw(manifests(max_types=3, max_fields=3))), allow_unicode=True, sort_keys=False
+        document(draw(manifests(max_types=3, max_fields=3)), defaults=True),
+        allow_unicode=True,
+        sort_keys=False,
     )
     how = draw(
         st.sampled_from(
@@ -315,7 +249,7 @@ def written(data: bytes | str) -> Iterator[Path]:
         yield path
 
 
-@SETTINGS
+@FUZZ_SETTINGS
 @given(doc=broken_documents())
 def test_wrong_documents_give_located_manifest_errors(doc: Any) -> None:
     try:
@@ -326,7 +260,7 @@ def test_wrong_documents_give_located_manifest_errors(doc: Any) -> None:
         check_validate(path, check_load(path))
 
 
-@SETTINGS
+@FUZZ_SETTINGS
 @given(data=broken_texts())
 def test_damaged_yaml_gives_located_manifest_errors(data: bytes) -> None:
     with written(data) as path:

@@ -23,7 +23,7 @@ from schemasync.manifest import (
 )
 from schemasync.model import FIELD_TYPES, FieldSpec, Manifest, Pos, TypeSpec
 from schemasync.yamlpos import MAX_BYTES, MAX_DEPTH
-from tests.strategies import manifests
+from tests.strategies import MANIFEST_KEYS, document, manifests
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "examples" / "crm.yaml"
@@ -288,22 +288,6 @@ def test_random_bytes_give_a_manifest_error(tmp_path: Path, data: bytes) -> None
     check_any_input(tmp_path, data)
 
 
-KEYS = [
-    "version",
-    "custom_object_types",
-    "name",
-    "name_plural",
-    "fields",
-    "type",
-    "choices",
-    "references",
-    "required",
-    "accepts_multiple_values",
-    "renamed_from",
-    "editable_with_roles",
-    "back_reference_is_visible",
-    "description",
-]
 scalars = (
     st.none()
     | st.booleans()
@@ -316,7 +300,7 @@ yamlish = st.recursive(
     scalars,
     lambda inner: (
         st.lists(inner, max_size=4)
-        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=5)
+        | st.dictionaries(st.sampled_from(MANIFEST_KEYS) | st.text(max_size=6), inner, max_size=5)
     ),
     max_leaves=25,
 )
@@ -369,22 +353,8 @@ def test_mangled_example_gives_a_manifest_or_an_error(tmp_path: Path, changes: l
 )
 @given(manifest=manifests())
 def test_dumped_manifests_load_back_equal(tmp_path: Path, manifest: Manifest) -> None:
-    def plain(spec: Any) -> dict[str, Any]:
-        out = {}
-        for f in dataclasses.fields(spec):
-            value = getattr(spec, f.name)
-            if f.name != "pos" and value != f.default:
-                out[f.name] = (
-                    [plain(v) for v in value]
-                    if f.name == "fields"
-                    else list(value)
-                    if isinstance(value, tuple)
-                    else value
-                )
-        return out
-
     text = yaml.safe_dump(
-        {"version": 1, "custom_object_types": [plain(t) for t in manifest.types]},
+        document(manifest),
         allow_unicode=True,
         sort_keys=False,
     )

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from schemasync.cli import cli
-from tests.orgs import KEY, served_org
+from tests.orgs import KEY
+from tests.serving import run_cli, socket_org
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "crm.yaml"
@@ -28,12 +28,13 @@ BAD = (
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(cli, args, env=env or {}, catch_exceptions=False)
+    """run_cli without a key or colour setting of its own: `env` says everything."""
+    return run_cli(args, key=None, env={"NO_COLOR": None, **(env or {})})
 
 
 @pytest.fixture
 def org():
-    with served_org() as served:
+    with socket_org() as served:
         yield served
 
 
@@ -141,8 +142,8 @@ def test_environments_in_markdown_titles_and_in_the_report(tmp_path: Path) -> No
 
     env = {"STAGING_KEY": KEY, "PROD_KEY": KEY, "CLOSE_API_URL": "", "CLOSE_API_KEY": ""}
     with (
-        served_org(Store(org_name="Staging Org")) as s,
-        served_org(Store(org_name="Production Org")) as p,
+        socket_org(Store(org_name="Staging Org")) as s,
+        socket_org(Store(org_name="Production Org")) as p,
     ):
         config = tmp_path / "schemasync.yaml"
         config.write_text(

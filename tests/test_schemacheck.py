@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from schemasync.manifest import load_schema
 from schemasync.schemacheck import conforms
 from schemasync.yamlpos import parse_yaml, to_plain
+from tests.strategies import document as as_document
 from tests.strategies import manifests
 
 SCHEMA = load_schema("manifest.schema.json")
@@ -24,33 +25,6 @@ def agree(document: Any) -> None:
     verdict = conforms(document, SCHEMA)
     assert verdict is not None, "the quick check must understand our schema"
     assert verdict == VALIDATOR.is_valid(document), document
-
-
-def _plain(m: Any) -> dict[str, Any]:
-    def clean(obj: Any) -> Any:
-        if isinstance(obj, tuple):
-            return [clean(x) for x in obj]
-        return obj
-
-    types = []
-    for t in m.types:
-        d = {
-            k: clean(getattr(t, k))
-            for k in (
-                "name",
-                "name_plural",
-                "description",
-                "api_create_only",
-                "editable_with_roles",
-                "renamed_from",
-            )
-        }
-        d["fields"] = [
-            {k: clean(v) for k, v in vars(f).items() if k != "pos" and v is not None}
-            for f in t.fields
-        ]
-        types.append(d)
-    return {"version": 1, "custom_object_types": types}
 
 
 json_values = st.recursive(
@@ -93,7 +67,7 @@ def test_agrees_on_arbitrary_documents(document: Any) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(manifests(), st.data())
 def test_agrees_on_manifests_and_their_mutations(m: Any, data: st.DataObject) -> None:
-    document = _plain(m)
+    document = as_document(m, defaults=True)
     agree(document)
     if document["custom_object_types"]:
         t = data.draw(st.sampled_from(document["custom_object_types"]))

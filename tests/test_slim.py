@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from schemasync.client import CloseClient
 from schemasync.errors import ResponseError
 from schemasync.live import FIELDS_PATH, ROLES_PATH, SLIM, TYPES_PATH, Slim, parse_live
-from tests.test_fuzz_api import LISTS, SETTINGS, baseline, json_mutations
+from tests.strategies import FUZZ_SETTINGS
+from tests.test_fuzz_api import LISTS, baseline, json_mutations
 
 NAMES = {TYPES_PATH: "types", FIELDS_PATH: "fields", ROLES_PATH: "roles"}
 
@@ -54,7 +55,7 @@ def test_the_real_lists_read_alike_and_lose_what_a_plan_never_reads() -> None:
     assert len(json.dumps(slim)) < len(json.dumps(full)) / 2
 
 
-@SETTINGS
+@FUZZ_SETTINGS
 @given(st.sampled_from(LISTS).flatmap(json_mutations))
 def test_mangled_lists_read_alike_slimmed_or_not(bad: Any) -> None:
     """Missing keys, nulls, wrong types, unknown keys, bad elements, bad envelopes."""
