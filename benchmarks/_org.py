@@ -25,12 +25,16 @@ About 10% of the fields are touched, which is what a busy week of schema work lo
 
 from __future__ import annotations
 
+import os
 import random
 import string
+import tempfile
 from typing import Any
 
 from schemasync.emulator import Store
 from schemasync.model import FIELD_TYPES, FieldSpec, Manifest, TypeSpec
+
+KEY = "bench-key"  # the API key every benchmark's emulator accepts
 
 FIELD_CYCLE = FIELD_TYPES  # every field type, in turn
 CUSTOM_ROLES = ("Account Managers", "Support")
@@ -190,45 +194,27 @@ def build_manifest(n_types: int, n_fields: int) -> Manifest:
     return Manifest(types=tuple(types), sources=("<benchmark>",))
 
 
-def matching_manifest(store: Store) -> Manifest:
-    """A manifest equal to the org as it is (a plan against it has no changes)."""
+def in_process_client(app: Any) -> Any:
+    """A CloseClient talking to `app` in-process (no socket), with KEY."""
     from schemasync.client import CloseClient
-    from schemasync.emulator import EmulatorApp, EmulatorTransport
-    from schemasync.export import export_manifest
-    from schemasync.live import SLIM, parse_live
+    from schemasync.emulator import EmulatorTransport
 
-    app = EmulatorApp(store)
-    with CloseClient(
-        "any-key", base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
-    ) as client:
-        live = parse_live(client.read_schema(slim=SLIM))
-    return _manifest_from_doc(export_manifest(live))
+    return CloseClient(
+        KEY, base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
+    )
 
 
-def _manifest_from_doc(doc: dict[str, Any]) -> Manifest:
-    types = []
-    for t in doc.get("custom_object_types", []):
-        types.append(
-            TypeSpec(
-                name=t["name"],
-                name_plural=t["name_plural"],
-                description=t.get("description"),
-                api_create_only=t.get("api_create_only", False),
-                editable_with_roles=tuple(t.get("editable_with_roles", ())),
-                fields=tuple(
-                    FieldSpec(
-                        name=f["name"],
-                        type=f["type"],
-                        choices=tuple(f["choices"]) if "choices" in f else None,
-                        required=f.get("required", False),
-                        accepts_multiple_values=f.get("accepts_multiple_values", False),
-                        description=f.get("description"),
-                        editable_with_roles=tuple(f.get("editable_with_roles", ())),
-                        references=f.get("references"),
-                        back_reference_is_visible=f.get("back_reference_is_visible", False),
-                    )
-                    for f in t.get("fields", [])
-                ),
-            )
-        )
-    return Manifest(types=tuple(types), sources=("<benchmark>",))
+def matching_manifest(store: Store) -> Manifest:
+    """A manifest equal to the org as it is (a plan against it has no changes): the org
+    exported and loaded back, as `schemasync export` then `plan` would."""
+    from schemasync.emulator import EmulatorApp
+    from schemasync.flow import export_text, read_live
+    from schemasync.manifest import load_manifest
+
+    with in_process_client(EmulatorApp(store, api_keys={KEY})) as client:
+        text = export_text(read_live(client), None)
+    with tempfile.TemporaryDirectory(prefix="schemasync-bench-") as tmp:
+        path = os.path.join(tmp, "org.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return load_manifest(path, allow_external_references=True)

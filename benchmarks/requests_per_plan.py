@@ -19,25 +19,21 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 SIZES = [(5, 4), (50, 10), (200, 25), (500, 40)]
-KEY = "bench-key"
 EXPECTED = 3  # GET types, GET fields, GET roles
 
 
 def count(n_types: int, n_fields: int) -> dict[str, Any]:
-    from _org import build_manifest, build_store
+    from _org import KEY, build_manifest, build_store, in_process_client
 
-    from schemasync.client import CloseClient
     from schemasync.diff import compute_plan
-    from schemasync.emulator import EmulatorApp, EmulatorTransport
-    from schemasync.live import SLIM, parse_live
+    from schemasync.emulator import EmulatorApp
+    from schemasync.flow import read_live
 
     app = EmulatorApp(build_store(n_types, n_fields), api_keys={KEY})
     manifest = build_manifest(n_types, n_fields)
-    with CloseClient(
-        KEY, base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
-    ) as client:
+    with in_process_client(app) as client:
         t0 = time.perf_counter()
-        plan = compute_plan(manifest, parse_live(client.read_schema(slim=SLIM)), allow_replace=True)
+        plan = compute_plan(manifest, read_live(client), allow_replace=True)
         seconds = time.perf_counter() - t0
         stats = client.stats
     paths = Counter(f"{method} {path}" for method, path, _status in app.log)

@@ -19,35 +19,27 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 SIZE = (60, 10)
-KEY = "bench-key"
 WRITES = ("POST", "PUT", "DELETE")
 
 
 def measure(n_types: int = SIZE[0], n_fields: int = SIZE[1]) -> dict[str, Any]:
-    from _org import build_manifest, build_store
+    from _org import KEY, build_manifest, build_store, in_process_client
 
     from schemasync.apply import apply_plan
-    from schemasync.client import CloseClient
     from schemasync.diff import compute_plan
-    from schemasync.emulator import EmulatorApp, EmulatorTransport
-    from schemasync.live import SLIM, parse_live
+    from schemasync.emulator import EmulatorApp
+    from schemasync.flow import read_live
 
     app = EmulatorApp(build_store(n_types, n_fields), api_keys={KEY})
     manifest = build_manifest(n_types, n_fields)
-    with CloseClient(
-        KEY, base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
-    ) as client:
-        plan = compute_plan(
-            manifest, parse_live(client.read_schema(slim=SLIM)), prune=True, allow_replace=True
-        )
+    with in_process_client(app) as client:
+        plan = compute_plan(manifest, read_live(client), prune=True, allow_replace=True)
         app.reset_log()
         before = client.stats.requests
         report = apply_plan(plan, client)
         client_requests = client.stats.requests - before
         log = list(app.log)
-        again = compute_plan(
-            manifest, parse_live(client.read_schema(slim=SLIM)), prune=True, allow_replace=True
-        )
+        again = compute_plan(manifest, read_live(client), prune=True, allow_replace=True)
     actions = Counter(op.action for op in plan.operations)
     methods = Counter(method for method, _path, _status in log)
     writes = sum(methods[m] for m in WRITES)
