@@ -197,7 +197,7 @@ def resolve_target(
                 f"environment {env.name!r} reads its API key from "
                 f"${env.api_key_env}, which is not set"
             )
-        return Target(flag_url or env.api_url, key, env)
+        return Target((flag_url or env.api_url).rstrip("/"), key, env)
     return Target(
         (flag_url or environ.get("CLOSE_API_URL") or DEFAULT_API_URL).rstrip("/"),
         flag_key or environ.get("CLOSE_API_KEY") or None,

@@ -92,6 +92,8 @@ def test_target_resolution_precedence() -> None:
         env_name="prod", config=config, flag_url="http://flag", flag_key="k2", environ=environ
     )
     assert (t.api_url, t.api_key) == ("http://flag", "k2")
+    t = resolve_target(env_name="prod", config=config, flag_url="http://flag/", flag_key="k2")
+    assert t.api_url == "http://flag"  # a trailing slash goes, with --env as without
     t = resolve_target(env_name=None, config=config, flag_url=None, flag_key=None, environ=environ)
     assert (t.api_url, t.api_key, t.prune) == ("http://left-over-from-another-shell", "k0", False)
     with pytest.raises(ConfigError, match=r"\$PROD_KEY, which is not set"):
