@@ -7,8 +7,10 @@ import io
 import json
 import os
 import queue
+import random
 import re
 import signal
+import string
 import subprocess
 import sys
 import threading
@@ -1045,6 +1047,103 @@ def test_state_dangling_reference_is_rejected(tmp_path: Path) -> None:
     path.write_text(json.dumps(state))
     with pytest.raises(StateFileError, match="s.json"):
         Store.load(path)
+
+
+def _load_edited(tmp_path: Path, edit: Any) -> Store:
+    state = populated_store().snapshot()
+    edit(state)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(state))
+    return Store.load(path)
+
+
+@pytest.mark.parametrize("order", [None, "cf_x", {}, [["cf_x"]], [1]])
+def test_state_bad_field_order_is_rejected(tmp_path: Path, order: Any) -> None:
+    def edit(state: dict[str, Any]) -> None:
+        state["custom_object_types"][0]["field_order"] = order  # Account, which has fields
+
+    with pytest.raises(StateFileError, match=r"edited\.json.*: custom object type .* bad") as info:
+        _load_edited(tmp_path, edit)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_state_duplicate_in_field_order_is_rejected(tmp_path: Path) -> None:
+    def edit(state: dict[str, Any]) -> None:
+        order = state["custom_object_types"][0]["field_order"]
+        order.append(order[0])
+
+    with pytest.raises(StateFileError, match="bad field_order"):
+        _load_edited(tmp_path, edit)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("custom_object_type_id", "is not listed on its type"),
+        ("referenced_custom_type_id", "references unknown type"),
+    ],
+)
+def test_state_unhashable_ids_are_rejected(tmp_path: Path, key: str, message: str) -> None:
+    def edit(state: dict[str, Any]) -> None:
+        state["custom_fields"][-1][key] = ["cotype_x"]  # Res, a custom_object field
+
+    with pytest.raises(StateFileError, match=message):
+        _load_edited(tmp_path, edit)
+
+
+def test_state_field_listed_by_another_type_is_rejected(tmp_path: Path) -> None:
+    def edit(state: dict[str, Any]) -> None:
+        account, resource = state["custom_object_types"]
+        resource["field_order"].append(account["field_order"][0])
+
+    with pytest.raises(StateFileError, match="lists unknown field"):
+        _load_edited(tmp_path, edit)
+
+
+def test_from_state_copies_and_load_keeps_seeded_ids(tmp_path: Path) -> None:
+    state = populated_store().snapshot()
+    store = Store.from_state(state, seed=5)
+    state["user"]["first_name"] = "Changed"
+    state["custom_fields"][0]["choices"].append("C")
+    state["custom_object_types"][0]["field_order"].clear()
+    assert store.user["first_name"] == "Emulator"
+    assert store.snapshot()["custom_fields"][0]["choices"] == ["A", "B"]
+    assert store.snapshot()["custom_object_types"][0]["field_order"]
+    path = tmp_path / "state.json"
+    store.save(path)
+    loaded = Store.load(path, seed=5)
+    assert loaded == store
+    assert path.read_text() == json.dumps(store.snapshot(), indent=2, sort_keys=True) + "\n"
+    # Neither path runs __init__, whose id draws would shift the seeded sequence.
+    again = Store.from_state(store.snapshot(), seed=5)
+    rng = random.Random(5)
+    first_draw = "cf_" + "".join(
+        rng.choice(string.digits + string.ascii_letters) for _ in range(22)
+    )
+    assert loaded.new_id("cf_") == again.new_id("cf_") == store.new_id("cf_") == first_draw
+
+
+def test_type_back_references_agree_between_list_and_single_get(client: httpx.Client) -> None:
+    a = create_type(client, "A")
+    b = create_type(client, "B")
+    create_field(client, b["id"], "To A", "custom_object", referenced_custom_type_id=a["id"])
+    create_field(client, a["id"], "Self", "custom_object", referenced_custom_type_id=a["id"])
+    create_field(client, a["id"], "Plain")
+    listed = client.get("/custom_object_type/").json()["data"]
+    singles = [client.get(f"/custom_object_type/{t['id']}/").json() for t in (a, b)]
+    assert listed == singles
+    assert [f["name"] for f in singles[0]["back_reference_fields"]] == ["To A", "Self"]
+    assert singles[1]["back_reference_fields"] == []
+
+
+def test_emulator_constants_mirror_the_model() -> None:
+    """The emulator keeps its own copies (it must not import the client's model)."""
+    from schemasync import model
+    from schemasync.emulator import resources
+
+    assert set(resources.FIELD_TYPES) == set(model.FIELD_TYPES)
+    assert set(resources.MULTI_VALUE_TYPES) == set(model.MULTI_VALUE_TYPES)
+    assert set(resources.ROLE_KEYWORDS) == set(model.BUILTIN_ROLES)
 
 
 def test_app_saves_state_after_each_mutation(tmp_path: Path) -> None:

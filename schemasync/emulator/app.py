@@ -93,8 +93,29 @@ _ROUTES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
 ]
 
 
-def _json(status: int, body: Any, headers: Headers | None = None) -> tuple[int, Headers, bytes]:
-    data = json.dumps(body).encode("utf-8")
+def _match(subpath: str | None) -> tuple[str, tuple[str, ...], str | None] | None:
+    """The route (name, allowed methods, id in the path) for a path after PREFIX; None for
+    an unknown path or one outside PREFIX."""
+    if subpath is None:
+        return None
+    for pattern, name, methods in _ROUTES:
+        found = pattern.fullmatch(subpath)
+        if found:
+            return name, methods, found.groupdict().get("id")
+    return None
+
+
+def _send(start_response: StartResponse, status: int, headers: Headers, body: bytes) -> list[bytes]:
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+    return [body]
+
+
+def _encode(body: Any) -> bytes:
+    return json.dumps(body).encode("utf-8")
+
+
+def _json(status: int, data: bytes, headers: Headers | None = None) -> tuple[int, Headers, bytes]:
     return status, [("Content-Type", "application/json"), *(headers or [])], data
 
 
@@ -162,6 +183,7 @@ class EmulatorApp:
         fullpath = str(environ.get("PATH_INFO", "")) or "/"
         inside = fullpath.startswith(PREFIX + "/")
         subpath = fullpath[len(PREFIX) :] if inside else fullpath
+        routed = subpath if inside else None  # what _respond routes; None is always a 404
         raw = self._read_body(environ)  # read first, so a dropped connection is a clean close
         fault = self.faults.pick(method, subpath, fullpath)
         if fault is not None and fault.action in ("drop", "429", "500", "502", "503", "504"):
@@ -170,18 +192,16 @@ class EmulatorApp:
             read_timeout = getattr(_in_process, "read_timeout", None)
             if read_timeout is not None and fault.delay > read_timeout:
                 time.sleep(read_timeout)
-                status, _, _ = self._respond(environ, method, subpath if inside else None, raw)
+                status, _, _ = self._respond(environ, method, routed, raw)
                 self._record(method, subpath, status)
                 raise ClientTimedOut()
             time.sleep(fault.delay)
-        status, headers, body = self._respond(environ, method, subpath if inside else None, raw)
+        status, headers, body = self._respond(environ, method, routed, raw)
         if fault is not None and fault.action == "commit_then_drop":
             self._record(method, subpath, None)
             raise DropConnection()
         self._record(method, subpath, status)
-        headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
-        return [body]
+        return _send(start_response, status, headers, body)
 
     def _fault_response(
         self, fault: Fault, method: str, subpath: str, start_response: StartResponse
@@ -195,9 +215,7 @@ class EmulatorApp:
         else:
             status, headers, body = _html(int(fault.action))
         self._record(method, subpath, status)
-        headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
+        return _send(start_response, status, headers, body)
 
     # -- one request, no faults ----------------------------------------------------------
 
@@ -206,7 +224,7 @@ class EmulatorApp:
     ) -> tuple[int, Headers, bytes]:
         key = self._api_key(environ)
         if key is None:
-            return _json(401, {"error": "Unauthorized"})
+            return _json(401, _encode({"error": "Unauthorized"}))
         extra: Headers = []
         if self.limiter is not None:
             allowed, remaining, reset = self.limiter.hit(key)
@@ -216,14 +234,15 @@ class EmulatorApp:
                 retry = str(max(1, math.ceil(reset)))
                 return 429, [*extra, ("Retry-After", retry)], b""
         try:
-            status, payload = self._dispatch(environ, method, subpath, raw)
+            status, data = self._dispatch(environ, method, subpath, raw)
         except res.HttpFailure as failure:
-            status, payload = failure.status, failure.body
+            status, data = failure.status, _encode(failure.body)
         if status == 204:
             return 204, extra, b""
-        response = _json(status, payload, extra)
+        response = _json(status, data, extra)
         if status == 405:
-            response[1].append(("Allow", ", ".join(self._allowed(subpath or ""))))
+            route = _match(subpath)
+            response[1].append(("Allow", ", ".join(route[1] if route else ())))
         return response
 
     def _rate_headers(self, remaining: int, reset: float) -> Headers:
@@ -264,27 +283,20 @@ class EmulatorApp:
         stream = environ.get("wsgi.input")
         return stream.read(length) if length > 0 and stream is not None else b""
 
-    @staticmethod
-    def _allowed(subpath: str) -> tuple[str, ...]:
-        for pattern, _, methods in _ROUTES:
-            if pattern.fullmatch(subpath):
-                return methods
-        return ()
-
     def _dispatch(
         self, environ: dict[str, Any], method: str, subpath: str | None, raw: bytes
-    ) -> tuple[int, Any]:
-        route = None
-        for pattern, name, methods in _ROUTES:
-            found = pattern.fullmatch(subpath or "")
-            if subpath is not None and found:
-                route = (name, methods, found.groupdict().get("id"))
-                break
+    ) -> tuple[int, bytes]:
+        """The status and the JSON body (empty for 204) of one routed request.
+
+        The body is serialized while ``store.lock`` is held: rendered payloads share lists
+        with the store's records, so they must not outlive the lock.
+        """
+        route = _match(subpath)
         if route is None:
             raise res.not_found()
         name, methods, ident = route
         if method not in methods:
-            return 405, {"error": "Method not allowed."}
+            return 405, _encode({"error": "Method not allowed."})
         body: dict[str, Any] = {}
         if method in ("POST", "PUT"):
             body = self._parse_json(raw)
@@ -296,8 +308,9 @@ class EmulatorApp:
                 try:
                     store.save(self.state_path)
                 except StateFileError as exc:
-                    return 500, {"error": f"The emulator could not save its state: {exc}"}
-        return status, payload
+                    message = f"The emulator could not save its state: {exc}"
+                    return 500, _encode({"error": message})
+            return status, b"" if status == 204 else _encode(payload)
 
     @staticmethod
     def _parse_json(raw: bytes) -> dict[str, Any]:
@@ -345,8 +358,7 @@ class EmulatorApp:
         if name == "types":
             if method == "POST":
                 return 201, res.create_type(store, body)
-            refs = res.back_references(store)
-            return 200, {"data": [res.render_type(store, t, refs) for t in store.types.values()]}
+            return 200, {"data": res.list_types(store)}
         if name == "type":
             assert ident is not None
             if method == "GET":

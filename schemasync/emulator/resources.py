@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Any
 
 from .store import Store
 
+# FIELD_TYPES, MULTI_VALUE_TYPES and ROLE_KEYWORDS repeat schemasync.model's FIELD_TYPES,
+# MULTI_VALUE_TYPES and BUILTIN_ROLES on purpose: the emulator implements the API from
+# close-api.md and must not import the client's model (a shared mistake would then go unseen).
+# tests/test_emulator.py checks that the two copies agree.
 FIELD_TYPES = (
     "text",
     "number",
@@ -26,6 +29,7 @@ REQUIRED = "This field is required."
 NOT_STRING = "Value must be of basestring type."
 NOT_BOOL = "Value must be a boolean."
 IMMUTABLE = "This field cannot be changed."
+CHOICES_ONLY = "Choices are only allowed for fields of type 'choices'."
 _MISSING = object()
 
 
@@ -69,9 +73,6 @@ class _Checker:
         self.store = store
         self.body = body
         self.errors: dict[str, str] = {}
-
-    def sent(self, key: str) -> bool:
-        return key in self.body
 
     def name(self, key: str, *, required: bool) -> Any:
         value = self.body.get(key, _MISSING)
@@ -146,31 +147,33 @@ class _Checker:
 # -- rendering -----------------------------------------------------------------------------
 
 
+# The render_* functions build shallow dicts: their values (lists such as
+# ``editable_with_roles``, ``choices``, ``permissions``) are the store's own objects. That is
+# safe because their only caller, EmulatorApp._dispatch, serializes the result to JSON while
+# still holding ``store.lock``; any other caller that keeps a result must copy it first.
+
+_SUMMARY_KEYS = (
+    "id",
+    "name",
+    "description",
+    "type",
+    "required",
+    "accepts_multiple_values",
+    "editable_with_roles",
+)
+
+
 def render_role(store: Store, role: dict[str, Any]) -> dict[str, Any]:
-    return {**copy.deepcopy(role), "organization_id": store.organization_id}
+    return {**role, "organization_id": store.organization_id}
 
 
 def render_field(store: Store, field: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(field)
-    out["organization_id"] = store.organization_id
-    out["is_shared"] = False
-    return out
+    return {**field, "organization_id": store.organization_id, "is_shared": False}
 
 
 def field_summary(field: dict[str, Any]) -> dict[str, Any]:
     """The summary embedded in a type's ``fields``: no ``choices`` (the real API omits them)."""
-    out = {
-        k: copy.deepcopy(field[k])
-        for k in (
-            "id",
-            "name",
-            "description",
-            "type",
-            "required",
-            "accepts_multiple_values",
-            "editable_with_roles",
-        )
-    }
+    out = {k: field[k] for k in _SUMMARY_KEYS}
     out["is_shared"] = False
     if field["type"] == "custom_object":
         out["referenced_custom_type_id"] = field["referenced_custom_type_id"]
@@ -178,8 +181,14 @@ def field_summary(field: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def referencing_fields(store: Store, type_id: str) -> list[dict[str, Any]]:
+    """The fields (of any type, this one included) that reference ``type_id``, in creation
+    order: one type's back references."""
+    return [f for f in store.fields.values() if f["referenced_custom_type_id"] == type_id]
+
+
 def back_references(store: Store) -> dict[str, list[dict[str, Any]]]:
-    """Type id -> the fields that reference it, built once per request (one pass)."""
+    """Type id -> referencing_fields(store, type id) for every type, in one pass."""
     refs: dict[str, list[dict[str, Any]]] = {}
     for f in store.fields.values():
         if f["referenced_custom_type_id"]:
@@ -188,15 +197,22 @@ def back_references(store: Store) -> dict[str, list[dict[str, Any]]]:
 
 
 def render_type(
-    store: Store, cotype: dict[str, Any], refs: dict[str, list[dict[str, Any]]] | None = None
+    store: Store, cotype: dict[str, Any], back_refs: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    out = {k: copy.deepcopy(v) for k, v in cotype.items() if k != "field_order"}
+    """One type; ``back_refs`` is referencing_fields(store, its id), computed if not given."""
+    if back_refs is None:
+        back_refs = referencing_fields(store, cotype["id"])
+    out = {k: v for k, v in cotype.items() if k != "field_order"}
     out["organization_id"] = store.organization_id
     out["fields"] = [field_summary(store.fields[fid]) for fid in cotype["field_order"]]
-    if refs is None:
-        refs = back_references(store)
-    out["back_reference_fields"] = [field_summary(f) for f in refs.get(cotype["id"], [])]
+    out["back_reference_fields"] = [field_summary(f) for f in back_refs]
     return out
+
+
+def list_types(store: Store) -> list[dict[str, Any]]:
+    """Every type, rendered, in creation order (the back-reference index built once)."""
+    refs = back_references(store)
+    return [render_type(store, t, refs.get(t["id"], [])) for t in store.types.values()]
 
 
 def render_schema(store: Store, cotype: dict[str, Any]) -> dict[str, Any]:
@@ -210,7 +226,7 @@ def render_schema(store: Store, cotype: dict[str, Any]) -> dict[str, Any]:
 
 def render_me(store: Store) -> dict[str, Any]:
     return {
-        **copy.deepcopy(store.user),
+        **store.user,
         "image": None,
         "organizations": [{"id": store.organization_id, "name": store.organization_name}],
     }
@@ -283,9 +299,7 @@ def update_type(store: Store, type_id: str, body: dict[str, Any]) -> dict[str, A
 def delete_type(store: Store, type_id: str) -> None:
     cotype = get_type(store, type_id)
     blockers = [
-        f
-        for f in store.fields.values()
-        if f["referenced_custom_type_id"] == type_id and f["custom_object_type_id"] != type_id
+        f for f in referencing_fields(store, type_id) if f["custom_object_type_id"] != type_id
     ]
     if blockers:
         names = ", ".join(
@@ -310,6 +324,14 @@ def delete_type(store: Store, type_id: str) -> None:
 # -- custom object custom fields -----------------------------------------------------------
 
 
+def _check_multi_value(errors: dict[str, str], ftype: Any, multi: Any) -> None:
+    """``accepts_multiple_values: true`` is only for the MULTI_VALUE_TYPES."""
+    if multi is True and ftype not in MULTI_VALUE_TYPES:
+        errors["accepts_multiple_values"] = (
+            f"Fields of type '{ftype}' cannot accept multiple values."
+        )
+
+
 def create_field(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     check = _Checker(store, body)
     type_id = check.type_id("custom_object_type_id")
@@ -325,24 +347,21 @@ def create_field(store: Store, body: dict[str, Any]) -> dict[str, Any]:
     roles = check.roles()
     choices = check.choices()
     ref = body.get("referenced_custom_type_id")
-    back_ref = check.boolean("back_reference_is_visible") if ftype == "custom_object" else None
-    if back_ref is None:
-        check.errors.pop("back_reference_is_visible", None)
+    back_ref = body.get("back_reference_is_visible") if ftype == "custom_object" else None
+    if back_ref is not None and not isinstance(back_ref, bool):  # null means "not sent"
+        check.errors["back_reference_is_visible"] = NOT_BOOL
     if ftype in FIELD_TYPES:
         if ftype == "choices" and choices in (_MISSING, None):
             check.errors["choices"] = REQUIRED
         if ftype != "choices" and choices not in (_MISSING, None):
-            check.errors["choices"] = "Choices are only allowed for fields of type 'choices'."
+            check.errors["choices"] = CHOICES_ONLY
         if ftype == "custom_object":
             ref = check.type_id("referenced_custom_type_id")
         elif ref is not None:
             check.errors["referenced_custom_type_id"] = (
                 "Only allowed for fields of type 'custom_object'."
             )
-        if multi is True and ftype not in MULTI_VALUE_TYPES:
-            check.errors["accepts_multiple_values"] = (
-                f"Fields of type '{ftype}' cannot accept multiple values."
-            )
+        _check_multi_value(check.errors, ftype, multi)
     _field_errors(check.errors)
     stamp = field_timestamp(store.now())
     field = {
@@ -383,15 +402,12 @@ def update_field(store: Store, field_id: str, body: dict[str, Any]) -> dict[str,
         "choices": check.choices(),
         "back_reference_is_visible": _MISSING,
     }
-    if values["accepts_multiple_values"] is True and ftype not in MULTI_VALUE_TYPES:
-        check.errors["accepts_multiple_values"] = (
-            f"Fields of type '{ftype}' cannot accept multiple values."
-        )
+    _check_multi_value(check.errors, ftype, values["accepts_multiple_values"])
     if ftype == "choices":
         if "choices" in body and body["choices"] is None:
             check.errors["choices"] = REQUIRED
     elif values["choices"] not in (_MISSING, None):
-        check.errors["choices"] = "Choices are only allowed for fields of type 'choices'."
+        check.errors["choices"] = CHOICES_ONLY
     else:
         values["choices"] = _MISSING
     if ftype == "custom_object":

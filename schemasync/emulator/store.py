@@ -134,9 +134,7 @@ class Store:
         seed: int | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.lock = threading.RLock()
-        self._rng = random.Random(seed)
-        self._clock = clock or _utcnow
+        self._setup(seed, clock)
         self.roles: dict[str, dict[str, Any]] = {}
         self.types: dict[str, dict[str, Any]] = {}
         self.fields: dict[str, dict[str, Any]] = {}
@@ -150,6 +148,12 @@ class Store:
         }
         for name, permissions in BUILTIN_ROLES:
             self._put_role(name, permissions, editable=False)
+
+    def _setup(self, seed: int | None, clock: Callable[[], datetime] | None) -> None:
+        """The lock, id generator and clock: shared by __init__ and from_state."""
+        self.lock = threading.RLock()
+        self._rng = random.Random(seed)
+        self._clock = clock or _utcnow
 
     # -- ids and time -------------------------------------------------------------------
 
@@ -196,19 +200,22 @@ class Store:
 
     # -- whole state ---------------------------------------------------------------------
 
+    def _state(self) -> dict[str, Any]:
+        """The whole state in the state file layout, sharing the live records: hold ``lock``
+        while using it and do not keep or change it (snapshot() is the copying version)."""
+        return {
+            "version": STATE_VERSION,
+            "organization": {"id": self.organization_id, "name": self.organization_name},
+            "user": self.user,
+            "roles": list(self.roles.values()),
+            "custom_object_types": list(self.types.values()),
+            "custom_fields": list(self.fields.values()),
+        }
+
     def snapshot(self) -> dict[str, Any]:
         """A deep copy of the whole state, in the state file layout (JSON-able)."""
         with self.lock:
-            return copy.deepcopy(
-                {
-                    "version": STATE_VERSION,
-                    "organization": {"id": self.organization_id, "name": self.organization_name},
-                    "user": self.user,
-                    "roles": list(self.roles.values()),
-                    "custom_object_types": list(self.types.values()),
-                    "custom_fields": list(self.fields.values()),
-                }
-            )
+            return copy.deepcopy(self._state())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Store):
@@ -220,7 +227,8 @@ class Store:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state to ``path`` atomically (temp file in the same directory + os.replace)."""
         target = Path(path)
-        data = json.dumps(self.snapshot(), indent=2, sort_keys=True) + "\n"
+        with self.lock:
+            data = json.dumps(self._state(), indent=2, sort_keys=True) + "\n"
         tmp_name: str | None = None
         try:
             fd, tmp_name = tempfile.mkstemp(
@@ -266,7 +274,7 @@ class Store:
                 f"(line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from None
         try:
-            return cls.from_state(state, seed=seed, clock=clock)
+            return cls._build(state, seed, clock)  # `state` is ours alone: no copy
         except ValueError as exc:
             raise StateFileError(f"emulator state file {source} is not usable: {exc}") from None
 
@@ -274,7 +282,16 @@ class Store:
     def from_state(
         cls, state: Any, *, seed: int | None = None, clock: Callable[[], datetime] | None = None
     ) -> Store:
-        """Build a store from a snapshot dict; raises ValueError if it is malformed."""
+        """Build a store from a snapshot dict; raises ValueError if it is malformed.
+
+        The store works on its own copy: ``state`` can be reused."""
+        return cls._build(copy.deepcopy(state), seed, clock)
+
+    @classmethod
+    def _build(cls, state: Any, seed: int | None, clock: Callable[[], datetime] | None) -> Store:
+        """from_state, keeping the records of ``state`` (not copied).
+
+        Not through __init__, which would draw ids from the seeded generator."""
         if not isinstance(state, dict):
             raise ValueError("the top level must be a JSON object")
         if state.get("version") != STATE_VERSION:
@@ -285,12 +302,10 @@ class Store:
         org = _record(state.get("organization"), ("id", "name"), "organization")
         user = _record(state.get("user"), ("id",), "user")
         store = cls.__new__(cls)
-        store.lock = threading.RLock()
-        store._rng = random.Random(seed)
-        store._clock = clock or _utcnow
+        store._setup(seed, clock)
         store.organization_id = str(org["id"])
         store.organization_name = str(org["name"])
-        store.user = copy.deepcopy(user)
+        store.user = user
         store.roles = _records(state, "roles", _ROLE_KEYS)
         store.types = _records(state, "custom_object_types", _TYPE_KEYS)
         store.fields = _records(state, "custom_fields", _FIELD_KEYS)
@@ -298,18 +313,26 @@ class Store:
         return store
 
     def _check_integrity(self) -> None:
-        for field in self.fields.values():
-            owner = self.types.get(field["custom_object_type_id"])
-            if owner is None or field["id"] not in owner["field_order"]:
-                raise ValueError(f"custom field {field['id']} is not listed on its type")
-            ref = field["referenced_custom_type_id"]
-            if ref is not None and ref not in self.types:
-                raise ValueError(f"custom field {field['id']} references unknown type {ref}")
+        # Every field_order first (a list of distinct string ids): the checks below index it.
+        listed: set[tuple[str, str]] = set()  # (type id, field id) for each field_order entry
         for cotype in self.types.values():
             order = cotype["field_order"]
-            if not isinstance(order, list) or len(set(order)) != len(order):
+            if (
+                not isinstance(order, list)
+                or not all(isinstance(fid, str) for fid in order)
+                or len(set(order)) != len(order)
+            ):
                 raise ValueError(f"custom object type {cotype['id']}: bad field_order")
-            for fid in order:
+            listed.update((cotype["id"], fid) for fid in order)
+        for field in self.fields.values():
+            owner = field["custom_object_type_id"]
+            if not isinstance(owner, str) or (owner, field["id"]) not in listed:
+                raise ValueError(f"custom field {field['id']} is not listed on its type")
+            ref = field["referenced_custom_type_id"]
+            if ref is not None and (not isinstance(ref, str) or ref not in self.types):
+                raise ValueError(f"custom field {field['id']} references unknown type {ref}")
+        for cotype in self.types.values():
+            for fid in cotype["field_order"]:
                 if self.fields.get(fid, {}).get("custom_object_type_id") != cotype["id"]:
                     raise ValueError(f"custom object type {cotype['id']} lists unknown field {fid}")
 
@@ -334,5 +357,5 @@ def _records(state: dict[str, Any], key: str, keys: tuple[str, ...]) -> dict[str
         rec = _record(item, keys, f"{key}[{i}]")
         if rec["id"] in out:
             raise ValueError(f"{key}: duplicate id {rec['id']}")
-        out[rec["id"]] = copy.deepcopy(rec)
+        out[rec["id"]] = rec
     return out
