@@ -33,8 +33,8 @@ from schemasync.emulator import (
     serve,
 )
 from schemasync.errors import SchemaSyncError, UsageError
+from tests.orgs import KEY
 
-KEY = "test-key"
 BASE = "http://emulator/api/v1"
 ID22 = "[0-9A-Za-z]{22}"
 TYPE_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
@@ -45,11 +45,6 @@ REPO = Path(__file__).resolve().parent.parent
 def make_client(app: EmulatorApp, key: str | None = KEY, **kwargs: Any) -> httpx.Client:
     auth = (key, "") if key is not None else None
     return httpx.Client(transport=EmulatorTransport(app), base_url=BASE, auth=auth, **kwargs)
-
-
-@pytest.fixture
-def app() -> EmulatorApp:
-    return EmulatorApp(Store(org_name="Test Org"), api_keys={KEY})
 
 
 @pytest.fixture
@@ -909,9 +904,9 @@ def test_log_and_reset(client: httpx.Client, app: EmulatorApp) -> None:
 # -- real socket -------------------------------------------------------------------------
 
 
-def test_real_socket_crud_and_auth(emulator_server: EmulatorServer) -> None:
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/v1", emulator_server.url)
-    with httpx.Client(base_url=emulator_server.url, auth=(KEY, ""), timeout=5) as c:
+def test_real_socket_crud_and_auth(server: EmulatorServer) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/api/v1", server.url)
+    with httpx.Client(base_url=server.url, auth=(KEY, ""), timeout=5) as c:
         t = create_type(c, "Account")
         f = create_field(c, t["id"], "Status", "choices", choices=["A"])
         assert c.get(f"/custom_object_type/{t['id']}/").json()["fields"][0]["id"] == f["id"]
@@ -919,17 +914,15 @@ def test_real_socket_crud_and_auth(emulator_server: EmulatorServer) -> None:
         bad = c.post("/custom_object_type/", content=b"{", headers={"content-type": "x"})
         assert bad.status_code == 400
     with httpx.Client(
-        base_url=emulator_server.url, timeout=5, headers={"Authorization": "Bearer nope"}
+        base_url=server.url, timeout=5, headers={"Authorization": "Bearer nope"}
     ) as c:
         r = c.get("/me/")
         assert r.status_code == 401 and r.json() == {"error": "Unauthorized"}
 
 
-def test_real_socket_concurrent_creates(
-    emulator_server: EmulatorServer, emulator_app: EmulatorApp
-) -> None:
+def test_real_socket_concurrent_creates(server: EmulatorServer, app: EmulatorApp) -> None:
     def work(i: int) -> None:
-        with httpx.Client(base_url=emulator_server.url, auth=(KEY, ""), timeout=10) as c:
+        with httpx.Client(base_url=server.url, auth=(KEY, ""), timeout=10) as c:
             for j in range(5):
                 create_type(c, f"T{i}-{j}")
 
@@ -938,8 +931,8 @@ def test_real_socket_concurrent_creates(
         t.start()
     for t in threads:
         t.join()
-    assert len(emulator_app.store.types) == 30
-    assert len(emulator_app.log) == 30
+    assert len(app.store.types) == 30
+    assert len(app.log) == 30
 
 
 def test_server_context_manager_and_shutdown() -> None:

@@ -10,19 +10,7 @@ import httpx
 import pytest
 
 from schemasync.emulator import EmulatorApp, EmulatorServer, Store, serve
-
-KEY = "closeio-key"
-
-
-@pytest.fixture
-def app() -> EmulatorApp:
-    return EmulatorApp(Store(org_name="Fidelity Org"), api_keys={KEY})
-
-
-@pytest.fixture
-def server(app: EmulatorApp) -> Iterator[EmulatorServer]:
-    with serve(app) as s:
-        yield s
+from tests.orgs import KEY
 
 
 def close_client(server: EmulatorServer, key: str = KEY, **kwargs: Any) -> closeio_api.Client:
@@ -44,7 +32,7 @@ def raw(server: EmulatorServer) -> Iterator[httpx.Client]:
 
 def test_me_and_roles(api: closeio_api.Client, app: EmulatorApp) -> None:
     me = api.get("me")
-    assert me["organizations"][0] == {"id": app.store.organization_id, "name": "Fidelity Org"}
+    assert me["organizations"][0] == {"id": app.store.organization_id, "name": "Test Org"}
     roles = api.get("role", params={"_limit": 2})
     assert roles["has_more"] is True and len(roles["data"]) == 2
     assert [r["name"] for r in api.get("role")["data"]] == [
