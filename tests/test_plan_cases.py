@@ -1,6 +1,8 @@
 """Golden plan cases: tests/cases/plan/<name>/ holds manifest.yaml, live.json (the org as the
-API lists it), optional options.json, and the expected text and JSON plan (or the expected
-error). SCHEMASYNC_REGEN=1 rewrites the expected files; review the diff before committing."""
+API lists it), optional options.json, the expected text and JSON plan (or the expected
+error), and the expected export of live.json (expected_export.yaml, or
+expected_export_error.txt). SCHEMASYNC_REGEN=1 rewrites the expected files; review the diff
+before committing."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from schemasync.diff import compute_plan
-from schemasync.errors import PlanError
+from schemasync.errors import PlanError, SchemaSyncError
+from schemasync.export import dump_yaml, export_manifest
 from schemasync.live import parse_live
 from schemasync.manifest import load_manifest
 from schemasync.plan import Plan
@@ -55,3 +58,15 @@ def test_plan_case(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # The same inputs always give byte-identical output.
     again = case_plan(folder)
     assert render_json(again) == render_json(plan)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()))
+def test_export_case(case: str) -> None:
+    folder = CASES / case
+    live = parse_live(json.loads((folder / "live.json").read_text()))
+    try:
+        text = dump_yaml(export_manifest(live))
+    except SchemaSyncError as e:
+        _check(folder / "expected_export_error.txt", str(e) + "\n", ("expected_export.yaml",))
+        return
+    _check(folder / "expected_export.yaml", text, ("expected_export_error.txt",))
