@@ -32,7 +32,8 @@ import tempfile
 from typing import Any
 
 from schemasync.emulator import Store
-from schemasync.model import FIELD_TYPES, FieldSpec, Manifest, TypeSpec
+from schemasync.manifest_build import manifest_from_document
+from schemasync.model import FIELD_TYPES, Manifest
 
 KEY = "bench-key"  # the API key every benchmark's emulator accepts
 
@@ -143,7 +144,7 @@ def build_manifest(n_types: int, n_fields: int) -> Manifest:
     for j in range(n_types):
         if _live_only(j):
             continue
-        specs: list[FieldSpec] = []
+        specs: list[dict[str, Any]] = []
         for k in range(n_fields):
             g = j * n_fields + k
             kind = _field_kind(j, k)
@@ -161,37 +162,33 @@ def build_manifest(n_types: int, n_fields: int) -> Manifest:
                 choices = [*choices, "Added choice"]
             if kind == "text" and j % 7 == 6 and k < len(FIELD_CYCLE) and not _new_type(j):
                 kind = "number"
-            specs.append(
-                FieldSpec(
-                    name=name,
-                    type=kind,
-                    choices=tuple(choices) if choices is not None else None,
-                    required=(k % 7 == 0) != (g % 50 == 7),
-                    accepts_multiple_values=kind in ("user", "choices") and k % 3 == 0,
-                    description=description,
-                    editable_with_roles=("Support",) if k % 5 == 0 else (),
-                    references=(
-                        type_name(_ref_index(j, n_types)) if kind == "custom_object" else None
-                    ),
-                    back_reference_is_visible=(k % 2 == 0) if kind == "custom_object" else False,
-                    renamed_from=renamed_from,
-                )
-            )
+            field: dict[str, Any] = {"name": name, "type": kind}
+            if choices is not None:
+                field["choices"] = list(choices)
+            field["required"] = (k % 7 == 0) != (g % 50 == 7)
+            field["accepts_multiple_values"] = kind in ("user", "choices") and k % 3 == 0
+            field["description"] = description
+            field["editable_with_roles"] = ["Support"] if k % 5 == 0 else []
+            if kind == "custom_object":
+                field["references"] = type_name(_ref_index(j, n_types))
+                field["back_reference_is_visible"] = k % 2 == 0
+            field["renamed_from"] = list(renamed_from)
+            specs.append(field)
         if j % 40 == 3 and len(specs) >= 2:
             specs[0], specs[1] = specs[1], specs[0]
         if j % 10 == 1:
-            specs.append(FieldSpec(name="Added field", type="text", description="new"))
+            specs.append({"name": "Added field", "type": "text", "description": "new"})
         types.append(
-            TypeSpec(
-                name=type_name(j),
-                name_plural=type_name(j) + "s",
-                description=f"The {j}th type" if j % 25 != 2 else f"Type {j}, described anew",
-                api_create_only=j % 7 == 0,
-                editable_with_roles=("admin", "Account Managers") if j % 3 == 0 else (),
-                fields=tuple(specs),
-            )
+            {
+                "name": type_name(j),
+                "name_plural": type_name(j) + "s",
+                "description": f"The {j}th type" if j % 25 != 2 else f"Type {j}, described anew",
+                "api_create_only": j % 7 == 0,
+                "editable_with_roles": ["admin", "Account Managers"] if j % 3 == 0 else [],
+                "fields": specs,
+            }
         )
-    return Manifest(types=tuple(types), sources=("<benchmark>",))
+    return manifest_from_document({"version": 1, "custom_object_types": types}, "<benchmark>")
 
 
 def in_process_client(app: Any) -> Any:
@@ -202,6 +199,16 @@ def in_process_client(app: Any) -> Any:
     return CloseClient(
         KEY, base_url="http://emulator.invalid/api/v1", transport=EmulatorTransport(app)
     )
+
+
+def matching_document(store: Store) -> dict[str, Any]:
+    """The org as it is, as the manifest document `schemasync export` writes for it."""
+    from schemasync.emulator import EmulatorApp
+    from schemasync.export import export_manifest
+    from schemasync.flow import read_live
+
+    with in_process_client(EmulatorApp(store, api_keys={KEY})) as client:
+        return export_manifest(read_live(client))
 
 
 def matching_manifest(store: Store) -> Manifest:

@@ -36,32 +36,29 @@ LIVE_TYPES, LIVE_FIELDS = 6, 10  # 60 live fields: each gets one update
 
 def _manifest(store: Any) -> Any:
     """The org as it is, plus exactly 120 changes."""
-    from _org import matching_manifest
+    from _org import matching_document
 
-    from schemasync.model import FieldSpec, TypeSpec
+    from schemasync.manifest_build import manifest_from_document
 
-    base = matching_manifest(store)
-    types = []
+    doc = matching_document(store)
     updates = 60
-    for i, t in enumerate(base.types):
-        fields = []
-        for f in t.fields:
+    for i, t in enumerate(doc["custom_object_types"]):
+        fields = t.setdefault("fields", [])
+        for f in fields:
             if updates:
-                f = dataclasses.replace(f, description=f"updated: {f.name}")
+                f["description"] = f"updated: {f['name']}"
                 updates -= 1
-            fields.append(f)
         if i < 5:  # 4 new fields in each of 5 types: 20 creates
-            fields += [FieldSpec(name=f"New field {n}", type="number") for n in range(4)]
-        types.append(dataclasses.replace(t, fields=tuple(fields)))
+            fields += [{"name": f"New field {n}", "type": "number"} for n in range(4)]
     for n in range(2):  # 2 new types with 19 fields each: 40 creates
-        types.append(
-            TypeSpec(
-                name=f"New type {n}",
-                name_plural=f"New types {n}",
-                fields=tuple(FieldSpec(name=f"Field {i}", type="text") for i in range(19)),
-            )
+        doc["custom_object_types"].append(
+            {
+                "name": f"New type {n}",
+                "name_plural": f"New types {n}",
+                "fields": [{"name": f"Field {i}", "type": "text"} for i in range(19)],
+            }
         )
-    return dataclasses.replace(base, types=tuple(types))
+    return manifest_from_document(doc, "<benchmark>")
 
 
 def measure(headers: bool) -> dict[str, Any]:

@@ -7,7 +7,10 @@ from typing import Any
 import yaml
 
 from schemasync.errors import SchemaSyncError
-from schemasync.live import LiveField, LiveOrg, LiveType
+from schemasync.kinds import CHILDREN, Attr
+from schemasync.kinds.base import Ref, Roles, Strings
+from schemasync.live import LiveState
+from schemasync.model import Obj
 
 HEADER = "# Exported by schemasync from a live Close org. Edit, then `schemasync plan` it.\n"
 
@@ -26,52 +29,52 @@ def _check_unique(names: list[tuple[str, str]], what: str) -> None:
         )
 
 
-def _roles(values: tuple[str, ...], role_names: dict[str, str]) -> list[str]:
-    return [role_names.get(v, v) for v in values]
+def _exported(attr: Attr, value: Any, names: dict[str, str]) -> Any:
+    """A live value in manifest terms: role and type ids become names (in live order)."""
+    codec = attr.codec
+    if isinstance(codec, Roles):
+        return [names.get(v, v) for v in value]
+    if isinstance(codec, Ref):
+        return names.get(value, value)
+    if isinstance(codec, Strings):
+        return list(value or ())
+    return value
 
 
-def _field(lf: LiveField, type_names: dict[str, str], role_names: dict[str, str]) -> dict:
-    d: dict[str, Any] = {"name": lf.name, "type": lf.type}
-    if lf.type == "choices":
-        d["choices"] = list(lf.choices or ())
-    if lf.type == "custom_object" and lf.referenced_type_id is not None:
-        d["references"] = type_names.get(lf.referenced_type_id, lf.referenced_type_id)
-    if lf.type == "custom_object" and lf.back_reference_is_visible:
-        d["back_reference_is_visible"] = True
-    if lf.required:
-        d["required"] = True
-    if lf.accepts_multiple_values:
-        d["accepts_multiple_values"] = True
-    if lf.description is not None:
-        d["description"] = lf.description
-    if lf.editable_with_roles:
-        d["editable_with_roles"] = _roles(lf.editable_with_roles, role_names)
+def _is_default(attr: Attr, value: Any) -> bool:
+    if isinstance(attr.codec, (Roles, Strings)):
+        return not value
+    return bool(value == attr.default)
+
+
+def _object(obj: Obj, names: dict[str, str]) -> dict[str, Any]:
+    """One live object as the manifest writes it: required keys, then every attribute that
+    applies and is not at its default, in view order; then its children in display order."""
+    field_type = obj.values.get("type")
+    d: dict[str, Any] = {}
+    for attr in obj.kind.attrs:
+        if not attr.applies(field_type):
+            continue
+        value = obj.values[attr.key]
+        if attr.required or attr.required_when or not _is_default(attr, value):
+            d[attr.key] = _exported(attr, value, names)
+    for child in CHILDREN[obj.kind.name]:
+        kids = obj.kids(child)
+        _check_unique([(k.name, k.id or "") for k in kids], f"{child.noun} of {obj.name!r}")
+        if kids:
+            d[child.section] = [_object(k, names) for k in kids]
     return d
 
 
-def _type(lt: LiveType, type_names: dict[str, str], role_names: dict[str, str]) -> dict:
-    d: dict[str, Any] = {"name": lt.name, "name_plural": lt.name_plural}
-    if lt.description is not None:
-        d["description"] = lt.description
-    if lt.api_create_only:
-        d["api_create_only"] = True
-    if lt.editable_with_roles:
-        d["editable_with_roles"] = _roles(lt.editable_with_roles, role_names)
-    _check_unique([(f.name, f.id) for f in lt.fields], f"field of {lt.name!r}")
-    if lt.fields:
-        d["fields"] = [_field(f, type_names, role_names) for f in lt.fields]
-    return d
-
-
-def export_manifest(live: LiveOrg) -> dict[str, Any]:
-    """The manifest document for `live` (types by name, fields in display order)."""
-    _check_unique([(t.name, t.id) for t in live.types], "type")
-    type_names = {t.id: t.name for t in live.types}
-    role_names = live.role_names()
+def export_manifest(live: LiveState) -> dict[str, Any]:
+    """The manifest document for `live` (objects by name, children in display order)."""
+    _check_unique([(t.name, t.id or "") for t in live.types], "type")
+    names = live.role_names()
+    names.update({t.id or "": t.name for t in live.types})
     types = sorted(live.types, key=lambda t: t.name)
     return {
         "version": 1,
-        "custom_object_types": [_type(t, type_names, role_names) for t in types],
+        "custom_object_types": [_object(t, names) for t in types],
     }
 
 

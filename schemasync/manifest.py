@@ -29,17 +29,15 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from schemasync.errors import ManifestError, Problem, SchemaSyncError
+from schemasync.manifest_build import build_manifest
 from schemasync.manifest_rules import (
     MAX_PROBLEMS,
     Checker,
-    Located,
     child,
     describe,
     did_you_mean,
-    fields_of,
-    types_of,
 )
-from schemasync.model import FieldSpec, Manifest, Pos, TypeSpec
+from schemasync.model import Manifest
 from schemasync.schemacheck import conforms, resolve_ref
 from schemasync.yamlpos import Node, read_yaml_file, to_plain
 
@@ -114,7 +112,7 @@ def load_manifest(path: str, *, allow_external_references: bool = False) -> Mani
             summary = f"more than {MAX_PROBLEMS} manifest problems found; {shown}"
             raise ManifestError(problems[:MAX_PROBLEMS], summary)
         raise ManifestError(problems)
-    return Manifest(tuple(_build_type(t) for t in types_of(roots)), tuple(paths))
+    return build_manifest([(to_plain(root), root) for root in roots], tuple(paths))
 
 
 # -- reading files -------------------------------------------------------------------------
@@ -254,49 +252,6 @@ def _translate(
     return [node.problem(path, error.message)]
 
 
-# -- building the model --------------------------------------------------------------------
-
-
-def _pos(node: Node) -> Pos:
-    return Pos(node.file, node.line, node.col)
-
-
-def _value(obj: Node, key: str, default: Any = None) -> Any:
-    node = obj.value.get(key)
-    return default if node is None else to_plain(node)
-
-
-def _build_type(located: Located) -> TypeSpec:
-    t = located[0]
-    return TypeSpec(
-        name=_value(t, "name"),
-        name_plural=_value(t, "name_plural"),
-        description=_value(t, "description"),
-        api_create_only=_value(t, "api_create_only", False),
-        editable_with_roles=tuple(_value(t, "editable_with_roles", ())),
-        renamed_from=tuple(_value(t, "renamed_from", ())),
-        fields=tuple(_build_field(f) for f, _ in fields_of(located)),
-        pos=_pos(t),
-    )
-
-
-def _build_field(f: Node) -> FieldSpec:
-    choices = _value(f, "choices")
-    return FieldSpec(
-        name=_value(f, "name"),
-        type=_value(f, "type"),
-        choices=None if choices is None else tuple(choices),
-        required=_value(f, "required", False),
-        accepts_multiple_values=_value(f, "accepts_multiple_values", False),
-        description=_value(f, "description"),
-        editable_with_roles=tuple(_value(f, "editable_with_roles", ())),
-        references=_value(f, "references"),
-        back_reference_is_visible=_value(f, "back_reference_is_visible", False),
-        renamed_from=tuple(_value(f, "renamed_from", ())),
-        pos=_pos(f),
-    )
-
-
 def validate_paths(manifests: tuple[str, ...], say: Callable[[str], None]) -> None:
     """Validate each path offline as a manifest of its own; raise if any is invalid.
 
@@ -315,7 +270,7 @@ def validate_paths(manifests: tuple[str, ...], say: Callable[[str], None]) -> No
                 say(str(p))
             say(f"{manifest} is invalid: {e.summary}.")
             continue
-        n_fields = sum(len(t.fields) for t in m.types)
+        n_fields = sum(len(t.kids("custom_field")) for t in m.types)
         say(
             f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
             f"in {len(m.sources)} file(s)."

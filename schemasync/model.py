@@ -1,22 +1,15 @@
-"""The desired-state model: what a manifest declares, free of ids and file formats."""
+"""The object model both sides of a plan share: manifest objects and live objects, free of
+file formats and HTTP. What attributes an object has is declared by its kind (kinds/)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-FIELD_TYPES = (
-    "text",
-    "number",
-    "date",
-    "datetime",
-    "choices",
-    "user",
-    "contact",
-    "custom_object",
-    "hidden",
-)
-MULTI_VALUE_TYPES = frozenset({"user", "choices", "contact", "custom_object"})
-BUILTIN_ROLES = ("admin", "superuser", "user", "restricteduser")
+from schemasync.kinds import BY_NAME, Kind
+from schemasync.kinds.fields import BUILTIN_ROLES, FIELD_TYPES, MULTI_VALUE_TYPES
+
+__all__ = ["BUILTIN_ROLES", "FIELD_TYPES", "MULTI_VALUE_TYPES", "Manifest", "Obj", "Pos"]
 
 TYPE_KIND = "custom_object_type"
 FIELD_KIND = "custom_field"
@@ -31,40 +24,70 @@ class Pos:
     col: int
 
 
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    type: str
-    choices: tuple[str, ...] | None = None
-    required: bool = False
-    accepts_multiple_values: bool = False
-    description: str | None = None
-    editable_with_roles: tuple[str, ...] = ()
-    references: str | None = None
-    back_reference_is_visible: bool = False
-    renamed_from: tuple[str, ...] = ()
-    pos: Pos | None = field(default=None, compare=False)
+@dataclass(slots=True, eq=False)
+class Obj:
+    """An object of some kind: desired (values in manifest terms, with a `pos`) or live (values
+    in API terms, ids for references and roles, with an `id`)."""
 
-
-@dataclass(frozen=True)
-class TypeSpec:
-    name: str
-    name_plural: str
-    description: str | None = None
-    api_create_only: bool = False
-    editable_with_roles: tuple[str, ...] = ()
+    kind: Kind
+    values: dict[str, Any]
+    id: str | None = None
+    parent: Obj | None = None
+    # Children by kind name: display order (live) or manifest order (desired).
+    children: dict[str, list[Obj]] = field(default_factory=dict)
+    # Live owners: ids their display order shows that are not children schemasync reads.
+    others: tuple[str, ...] = ()
     renamed_from: tuple[str, ...] = ()
-    fields: tuple[FieldSpec, ...] = ()
-    pos: Pos | None = field(default=None, compare=False)
+    pos: Pos | None = None
+    name: str = field(init=False)  # values[kind.identity], kept at hand for the hot loops
+
+    def __post_init__(self) -> None:
+        self.name = self.values[self.kind.identity]
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """The identity path: the owners' names, then this object's."""
+        if self.parent is None:
+            return (self.name,)
+        return (*self.parent.key, self.name)
+
+    def kids(self, kind: Kind | str) -> list[Obj]:
+        return self.children.get(kind if isinstance(kind, str) else kind.name, [])
+
+    def __eq__(self, other: object) -> bool:
+        """Same kind, id, values, earlier names and children (owner and position aside)."""
+        if not isinstance(other, Obj):
+            return NotImplemented
+        return (
+            self.kind is other.kind
+            and self.id == other.id
+            and self.values == other.values
+            and self.renamed_from == other.renamed_from
+            and self.others == other.others
+            and self.children == other.children
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
 class Manifest:
-    types: tuple[TypeSpec, ...] = ()
-    sources: tuple[str, ...] = ()
+    """What a manifest declares: top-level objects by kind name (with their children)."""
 
-    def type_named(self, name: str) -> TypeSpec | None:
-        for t in self.types:
-            if t.name == name:
-                return t
-        return None
+    objects: dict[str, tuple[Obj, ...]] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def types(self) -> tuple[Obj, ...]:
+        return self.objects.get(TYPE_KIND, ())
+
+    def top(self, kind: Kind | str) -> tuple[Obj, ...]:
+        return self.objects.get(kind if isinstance(kind, str) else kind.name, ())
+
+    def type_named(self, name: str) -> Obj | None:
+        return next((t for t in self.types if t.name == name), None)
+
+
+def kind_of(name: str) -> Kind:
+    return BY_NAME[name]

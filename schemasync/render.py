@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from schemasync.live import gc_paused
+from schemasync.kinds import order_noun_of
 from schemasync.plan import Operation, Plan
+from schemasync.util import gc_paused
 
 MARK = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "reorder": "~"}
 _COLOR = {"create": "32", "update": "33", "replace": "35", "delete": "31", "reorder": "33"}
@@ -53,7 +54,7 @@ def shown_changes(op: Operation) -> dict[str, dict[str, Any]]:
 
 def _op_lines(op: Operation, color: bool) -> list[str]:
     mark = MARK[op.action]
-    noun = "field order of" if op.action == "reorder" else op.kind
+    noun = f"{order_noun_of(op.kind)} of" if op.action == "reorder" else op.kind
     head = f"{mark:>3} {noun} {op.address}"
     lines = [f"  # {op.address} {_VERB[op.action]}", _paint(head, _COLOR[op.action], color)]
     if op.reason:

@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from schemasync.model import FIELD_KIND
+from schemasync.kinds import noun_of, order_noun_of
 from schemasync.plan import Operation, Plan
 from schemasync.render import MARK, shown_changes, summary_line
 
@@ -58,10 +58,9 @@ def _changed(op: Operation) -> list[str]:
 
 def _change_cell(op: Operation) -> str:
     if op.action == "create":
-        if op.kind == FIELD_KIND:
-            kind = op.changes.get("type", {}).get("after")
-            return md(f"new {kind} field" if kind else "new field")
-        return "new type"
+        noun = noun_of(op.kind)
+        kind = op.changes.get("type", {}).get("after")
+        return md(f"new {kind} {noun}" if kind else f"new {noun}")
     if op.action == "delete":
         return "**deleted, with its data**"
     if op.action == "reorder":
@@ -104,7 +103,7 @@ def _diff_lines(op: Operation) -> list[str]:
 
 def _details(step: int, op: Operation) -> str:
     icon = _ICON[op.action]
-    noun = "field order of" if op.action == "reorder" else op.kind
+    noun = f"{order_noun_of(op.kind)} of" if op.action == "reorder" else op.kind
     summary = (
         f"{icon} <code>{_h(MARK[op.action])}</code> #{step} {_h(op.action)} "
         f"{_h(noun)} <b>{_h(op.address)}</b>"
@@ -169,7 +168,7 @@ def _render(plan: Plan, cap: int, title: str | None) -> str:
         out += ["| # | | action | kind | address | change |", "|---:|:---:|---|---|---|---|"]
         for step, op in ordered[:cap]:
             action = f"**{op.action.upper()}**" if op.destructive else op.action
-            noun = "field order" if op.action == "reorder" else op.kind
+            noun = order_noun_of(op.kind) if op.action == "reorder" else op.kind
             out.append(
                 f"| {step} | {_ICON[op.action]} `{MARK[op.action]}` | {action} | "
                 f"{md(noun)} | {md(op.address)} | {_change_cell(op)} |"

@@ -24,7 +24,9 @@ import yaml
 
 from schemasync.errors import SchemaSyncError
 from schemasync.live import FIELDS_PATH, ROLES_PATH, TYPES_PATH
-from schemasync.model import FIELD_TYPES, MULTI_VALUE_TYPES, FieldSpec, Manifest, TypeSpec
+from schemasync.model import FIELD_TYPES, MULTI_VALUE_TYPES
+from tests.builders import FieldSpec, TypeSpec
+from tests.builders import SpecManifest as Manifest
 from tests.orgs import Org, in_process_org, new_store
 from tests.test_corpus import CORPUS, case_text, load_text, outputs
 

@@ -13,6 +13,7 @@ from schemasync.flow import read_live
 from schemasync.live import LiveOrg
 from schemasync.model import Manifest
 from schemasync.plan import Plan
+from tests.builders import SpecManifest, as_model
 
 KEY = "sk_test_SECRET_0123456789abcdef"
 CUSTOM_ROLES = ("Account Managers", "Support")
@@ -36,10 +37,10 @@ class Org:
     def live(self) -> LiveOrg:
         return read_live(self.client)
 
-    def plan(self, manifest: Manifest, **options: Any) -> Plan:
-        return compute_plan(manifest, self.live(), **options)
+    def plan(self, manifest: Manifest | SpecManifest, **options: Any) -> Plan:
+        return compute_plan(as_model(manifest), self.live(), **options)
 
-    def apply(self, manifest: Manifest, **options: Any) -> ApplyReport:
+    def apply(self, manifest: Manifest | SpecManifest, **options: Any) -> ApplyReport:
         return apply_plan(self.plan(manifest, **options), self.client)
 
 

@@ -10,7 +10,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from schemasync.manifest import MANIFEST_SCHEMA, load_schema
-from schemasync.model import FIELD_TYPES, MULTI_VALUE_TYPES, FieldSpec, Manifest, TypeSpec
+from schemasync.model import FIELD_TYPES, MULTI_VALUE_TYPES
+from tests.builders import FieldSpec, TypeSpec
+from tests.builders import SpecManifest as Manifest
+from tests.builders import document as document
 from tests.orgs import CUSTOM_ROLES
 
 # The fuzzers' settings; SCHEMASYNC_FUZZ_EXAMPLES raises the count.
@@ -157,22 +160,3 @@ def edited(draw: Any, f: FieldSpec) -> FieldSpec:
     if f.type == "custom_object":
         changes["back_reference_is_visible"] = draw(st.booleans())
     return dataclasses.replace(f, **changes)
-
-
-def document(m: Manifest, *, defaults: bool = False) -> dict[str, Any]:
-    """The manifest document that loads back as `m`: every attribute that is set, and with
-    `defaults` also those at their default value (false, empty lists)."""
-
-    def plain(spec: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(spec):
-            value = getattr(spec, f.name)
-            if f.name == "pos" or value is None or (value == f.default and not defaults):
-                continue
-            if f.name == "fields":
-                out[f.name] = [plain(v) for v in value]
-            else:
-                out[f.name] = list(value) if isinstance(value, tuple) else value
-        return out
-
-    return {"version": 1, "custom_object_types": [plain(t) for t in m.types]}

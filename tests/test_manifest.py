@@ -21,8 +21,9 @@ from schemasync.manifest import (
     load_manifest,
     load_schema,
 )
-from schemasync.model import FIELD_TYPES, FieldSpec, Manifest, Pos, TypeSpec
+from schemasync.model import FIELD_TYPES, Manifest, Pos
 from schemasync.yamlpos import MAX_BYTES, MAX_DEPTH
+from tests.builders import FieldSpec, SpecManifest, TypeSpec, canonical
 from tests.strategies import MANIFEST_KEYS, document, manifests
 
 ROOT = Path(__file__).parent.parent
@@ -92,16 +93,17 @@ def test_example_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [t.name for t in manifest.types] == ["Account", "Resource", "Subscription"]
     account = manifest.type_named("Account")
     assert account is not None and account.pos == Pos("examples/crm.yaml", 7, 5)
-    assert account.editable_with_roles == ("admin", "Account Managers")
-    status = account.fields[0]
-    assert (status.name, status.choices, status.required) == (
+    assert account.values["editable_with_roles"] == ("admin", "Account Managers")
+    status = account.kids("custom_field")[0]
+    assert (status.name, status.values["choices"], status.values["required"]) == (
         "Status",
         ("Active", "Cancelled", "Potential"),
         True,
     )
     assert status.pos == Pos("examples/crm.yaml", 12, 9)
     resource = manifest.type_named("Resource")
-    assert resource is not None and resource.fields[0].choices == ("Server", "License", "on")
+    kind = resource.kids("custom_field")[0] if resource is not None else None
+    assert kind is not None and kind.values["choices"] == ("Server", "License", "on")
 
 
 # -- positions, paths, order ---------------------------------------------------------------
@@ -188,8 +190,9 @@ def test_references_outside_the_manifest_are_left_to_plan(tmp_path: Path) -> Non
     ]
     manifest = load_text(tmp_path, EXTERNAL, allow_external_references=True)
     # plan resolves it against the org (tests/cases/plan/errors-at-plan-time)
-    [field] = manifest.types[0].fields
-    assert (field.references, field.pos) == ("Team", Pos(field.pos.file, 6, 9))
+    [field] = manifest.types[0].kids("custom_field")
+    assert field.pos is not None
+    assert (field.values["references"], field.pos) == ("Team", Pos(field.pos.file, 6, 9))
 
 
 # -- limits and hostile input --------------------------------------------------------------
@@ -211,7 +214,7 @@ def test_a_large_file_under_the_cap_finishes_in_seconds(tmp_path: Path) -> None:
     fields = "".join(field.format(i, "d" * 4000) for i in range((MAX_BYTES - 2**20) // 4050))
     started = time.monotonic()
     manifest = load_text(tmp_path, HEAD + fields)
-    assert len(manifest.types[0].fields) > 1000
+    assert len(manifest.types[0].kids("custom_field")) > 1000
     many = (
         HEAD + "      - name: F\n        type: choices\n        choices: [" + "a," * 10**6 + "]\n"
     )
@@ -352,13 +355,13 @@ def test_mangled_example_gives_a_manifest_or_an_error(tmp_path: Path, changes: l
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(manifest=manifests())
-def test_dumped_manifests_load_back_equal(tmp_path: Path, manifest: Manifest) -> None:
+def test_dumped_manifests_load_back_equal(tmp_path: Path, manifest: SpecManifest) -> None:
     text = yaml.safe_dump(
         document(manifest),
         allow_unicode=True,
         sort_keys=False,
     )
-    assert load_text(tmp_path, text).types == manifest.types
+    assert canonical(load_text(tmp_path, text)) == canonical(manifest)
 
 
 def test_a_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ import pytest
 
 from schemasync.errors import ManifestError
 from schemasync.manifest import load_manifest
-from schemasync.model import Manifest
+from schemasync.model import Manifest, Obj
+from tests.builders import FieldSpec, TypeSpec
 
 CASES = Path(__file__).parent / "cases"
 REGEN = os.environ.get("SCHEMASYNC_REGEN") == "1"
@@ -41,16 +42,29 @@ def _check(expected_file: Path, got: str) -> None:
     assert got == expected_file.read_text(encoding="utf-8")
 
 
-def without_positions(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_positions(v) for k, v in value.items() if k != "pos"}
-    if isinstance(value, (list, tuple)):
-        return [without_positions(v) for v in value]
-    return value
+# The key order these files have had since the model held typed specs (tests/builders.py).
+_TYPE_KEYS = [f.name for f in dataclasses.fields(TypeSpec) if f.name != "pos"]
+_FIELD_KEYS = [f.name for f in dataclasses.fields(FieldSpec) if f.name != "pos"]
+
+
+def _plain(obj: Obj, keys: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in keys:
+        if key == "renamed_from":
+            out[key] = list(obj.renamed_from)
+        elif key == "fields":
+            out[key] = [_plain(f, _FIELD_KEYS) for f in obj.kids("custom_field")]
+        else:
+            value = obj.values[key]
+            out[key] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
 def manifest_as_dict(manifest: Manifest) -> Any:
-    return without_positions(dataclasses.asdict(manifest))
+    return {
+        "types": [_plain(t, _TYPE_KEYS) for t in manifest.types],
+        "sources": list(manifest.sources),
+    }
 
 
 @pytest.mark.parametrize("case", _cases("invalid"), ids=lambda p: p.name)
@@ -66,6 +80,6 @@ def test_valid_manifest(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(case)
     manifest = _load(case)
     for t in manifest.types:
-        assert t.pos is not None and all(f.pos is not None for f in t.fields)
+        assert t.pos is not None and all(f.pos is not None for f in t.kids("custom_field"))
     got = json.dumps(manifest_as_dict(manifest), indent=2, ensure_ascii=False) + "\n"
     _check(case / "expected.json", got)

@@ -14,7 +14,7 @@ from schemasync.diff import compute_plan
 from schemasync.emulator import EmulatorServer
 from schemasync.errors import PlanError, ResponseError, SchemaSyncError, TransportError
 from schemasync.export import export_manifest
-from schemasync.live import TYPES_PATH, LiveField, LiveOrg, LiveType
+from schemasync.live import TYPES_PATH, LiveState, parse_live
 from schemasync.plan import Operation
 from tests.orgs import KEY, Org, in_process_org
 from tests.test_corpus import load_text
@@ -104,8 +104,15 @@ def test_reference_by_the_old_name_of_a_renamed_type_is_a_plan_error() -> None:
 # -- export of duplicate names ---------------------------------------------------------------
 
 
-def _type(type_id: str, name: str, *fields: LiveField) -> LiveType:
-    return LiveType(id=type_id, name=name, name_plural=name + "s", fields=fields)
+def _type(type_id: str, name: str, *fields: dict) -> dict:
+    return {"id": type_id, "name": name, "name_plural": name + "s", "fields": list(fields)}
+
+
+def LiveOrg(types: tuple[dict, ...]) -> LiveState:  # noqa: N802 - reads like the old class
+    """The live state of the API lists holding `types` (their embedded `fields` listed too)."""
+    fields = [dict(f, custom_object_type_id=t["id"]) for t in types for f in t["fields"]]
+    listed = [dict(t, fields=[{"id": f["id"]} for f in t["fields"]]) for t in types]
+    return parse_live({"types": listed, "fields": fields, "roles": []})
 
 
 def test_export_refuses_two_live_types_of_one_name() -> None:
@@ -138,8 +145,8 @@ def test_export_names_at_most_five_ids_and_the_first_name_in_order() -> None:
 
 def test_export_refuses_a_type_with_two_fields_of_one_name() -> None:
     fields = (
-        LiveField(id="cf_2", type_id="cotype_a", name="Status", type="text"),
-        LiveField(id="cf_1", type_id="cotype_a", name="Status", type="number"),
+        {"id": "cf_2", "name": "Status", "type": "text"},
+        {"id": "cf_1", "name": "Status", "type": "number"},
     )
     live = LiveOrg(types=(_type("cotype_a", "Account", *fields),))
     with pytest.raises(SchemaSyncError) as caught:

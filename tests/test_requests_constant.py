@@ -8,7 +8,8 @@ import dataclasses
 from collections import Counter
 
 from schemasync.apply import apply_plan
-from schemasync.model import FieldSpec, Manifest, TypeSpec
+from tests.builders import FieldSpec, TypeSpec
+from tests.builders import SpecManifest as Manifest
 from tests.orgs import Org, in_process_org
 
 LIST_READS = {

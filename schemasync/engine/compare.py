@@ -1,0 +1,199 @@
+"""One manifest object against its live match, from the kind's attribute declarations.
+
+Nothing here names an attribute. The rules: an attribute with a `when` is sent, compared and
+shown only for the field types it applies to; it is compared only where it applies on both
+sides, and on a replace it is shown as created, not as a change. Replace and convert
+attributes are compared first (in body order), then the in-place updates (in body order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from schemasync.engine.resolve import Resolver
+from schemasync.kinds import Attr, Kind, Mut
+from schemasync.kinds.base import Ref, Roles, Strings
+from schemasync.model import Obj
+
+Changes = dict[str, dict[str, Any]]
+
+# How a value crosses between manifest and API terms (precomputed per attribute).
+PLAIN, ROLES, REF, LIST = range(4)
+
+# (attribute, manifest key, API key, when, conversion)
+Slot = tuple[Attr, str, str, "frozenset[str] | None", int]
+
+
+def _conversion(attr: Attr) -> int:
+    codec = attr.codec
+    if isinstance(codec, Roles):
+        return ROLES
+    if isinstance(codec, Ref):
+        return REF
+    if isinstance(codec, Strings):
+        return LIST
+    return PLAIN
+
+
+def _slot(attr: Attr) -> Slot:
+    return (attr, attr.key, attr.api_key, attr.when, _conversion(attr))
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A kind's attributes, precomputed once for the hot loops (a naive version that looked
+    attributes up per call cost twice the CPU)."""
+
+    kind: Kind
+    view: tuple[Slot, ...]  # attrs, in view order
+    body: tuple[Slot, ...]  # attrs sent on create, in body order
+    replace: tuple[Slot, ...]  # REPLACE/CONVERT attrs in body order
+    update: tuple[Slot, ...]  # UPDATE attrs in body order
+    typed: bool  # the kind has a `type` attribute that `when`s depend on
+
+
+_COMPILED: dict[str, Compiled] = {}
+
+
+def compiled(kind: Kind) -> Compiled:
+    found = _COMPILED.get(kind.name)
+    if found is None:
+        by_api = {a.api_key: a for a in kind.attrs}
+        ordered = tuple(by_api[k] for k in kind.body_order if k in by_api)
+        ordered += tuple(a for a in kind.attrs if a not in ordered)
+        found = Compiled(
+            kind=kind,
+            view=tuple(_slot(a) for a in kind.attrs),
+            body=tuple(_slot(a) for a in ordered if a.api_key in kind.body_order and a.on_create),
+            replace=tuple(_slot(a) for a in ordered if a.mut is not Mut.UPDATE),
+            update=tuple(_slot(a) for a in ordered if a.mut is Mut.UPDATE),
+            typed=any(a.key == "type" for a in kind.attrs),
+        )
+        _COMPILED[kind.name] = found
+    return found
+
+
+def _shown(conversion: int, value: Any) -> Any:
+    """A manifest value as `changes` show it."""
+    if conversion == ROLES:
+        return sorted(value)
+    if conversion == LIST:
+        return list(value or ())
+    return value
+
+
+def view(obj: Obj) -> dict[str, Any]:
+    """A manifest object's attributes as the user wrote them (names, not ids)."""
+    c = compiled(obj.kind)
+    values = obj.values
+    field_type = values.get("type") if c.typed else None
+    return {
+        key: _shown(conv, values[key])
+        for _, key, _, when, conv in c.view
+        if when is None or field_type in when
+    }
+
+
+def created(values: dict[str, Any]) -> Changes:
+    return {k: {"before": None, "after": v} for k, v in values.items()}
+
+
+def _to_api(slot: Slot, obj: Obj, address: str, resolver: Resolver) -> Any:
+    attr, key, _, _, conv = slot
+    value = obj.values[key]
+    if conv == PLAIN:
+        return value
+    if conv == ROLES:
+        return resolver.role_ids(value, obj.pos, f"{address}.{key}")
+    if conv == REF:
+        target = attr.codec.target  # type: ignore[attr-defined]
+        return resolver.reference_id(value, target, obj.pos, f"{address}.{key}")
+    return list(value or ())
+
+
+def body(
+    obj: Obj, address: str, resolver: Resolver, parent: tuple[str, str] | None
+) -> dict[str, Any]:
+    """The create body of a manifest object: the owner's id first, then the kind's body order
+    (only attributes that apply to the object's type)."""
+    c = compiled(obj.kind)
+    values = obj.values
+    field_type = values.get("type") if c.typed else None
+    out: dict[str, Any] = {}
+    if parent is not None:
+        out[parent[0]] = parent[1]
+    for slot in c.body:
+        when, conv = slot[3], slot[4]
+        if when is None or field_type in when:
+            out[slot[2]] = (
+                values[slot[1]] if conv == PLAIN else _to_api(slot, obj, address, resolver)
+            )
+    return out
+
+
+def _shown_live(slot: Slot, value: Any, resolver: Resolver) -> Any:
+    conv = slot[4]
+    if conv == ROLES:
+        return resolver.role_names(value)
+    if conv == REF:
+        return resolver.reference_name(value, slot[0].codec.target)  # type: ignore[attr-defined]
+    if conv == LIST:
+        return list(value or ())
+    return value
+
+
+def _same(conv: int, live: Any, want: Any) -> bool:
+    if conv == ROLES:
+        return set(live) == set(want)
+    if conv == LIST:
+        return list(live or ()) == want
+    return bool(live == want)
+
+
+@dataclass
+class Difference:
+    """What differs between a manifest object and its live match."""
+
+    body: dict[str, Any]  # the partial PUT
+    changes: Changes
+    replacing: list[str]  # replace/convert attribute keys that differ
+
+
+def compare(obj: Obj, live: Obj, want: dict[str, Any], resolver: Resolver) -> Difference:
+    """Compare `obj` (whose create body is `want`) with `live`."""
+    c = compiled(obj.kind)
+    mine, theirs = obj.values, live.values
+    my_type = mine.get("type") if c.typed else None
+    live_type = theirs.get("type") if c.typed else None
+    changes: Changes = {}
+    put: dict[str, Any] = {}
+    replacing: list[str] = []
+    for slot in c.replace:
+        _, key, api, when, conv = slot
+        if when is not None and (my_type not in when or live_type not in when):
+            continue
+        before = theirs[key]
+        if not _same(conv, before, want.get(api)):
+            replacing.append(key)
+            changes[key] = {
+                "before": _shown_live(slot, before, resolver),
+                "after": _shown(conv, mine[key]),
+            }
+    for slot in c.update:
+        attr, key, api, when, conv = slot
+        if when is not None and (replacing or my_type not in when or live_type not in when):
+            continue
+        before = theirs[key]
+        after = want[api] if api in want else _to_api(slot, obj, "", resolver)
+        if conv == PLAIN:
+            if before == after:
+                continue
+        elif _same(conv, before, after):
+            continue
+        put[api] = after
+        changes[key] = {
+            "before": _shown_live(slot, before, resolver),
+            "after": _shown(conv, mine[key]),
+        }
+    return Difference(put, changes, replacing)
