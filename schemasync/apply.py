@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from schemasync.errors import ApiError, ResponseError, SchemaSyncError
+from schemasync.kinds import BY_NAME
+from schemasync.kinds.base import Ref
 from schemasync.live import FIELDS_PATH, TYPES_PATH
 from schemasync.model import TYPE_KIND
+from schemasync.placeholders import fill_text, fill_value
 from schemasync.plan import Operation, Plan
 
 PAST_TENSE = {
@@ -72,22 +75,27 @@ class ApplyReport:
         return "\n".join(lines)
 
 
-def _substitute(value: Any, ids: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return ids.get(value, value)
-    if isinstance(value, list):
-        return [_substitute(v, ids) for v in value]
-    if isinstance(value, dict):
-        return {k: _substitute(v, ids) for k, v in value.items()}
-    return value
+def _reference_keys(op: Operation) -> frozenset[str]:
+    """The body keys of an operation that hold ids (and so may hold placeholders)."""
+    if op.action == "reorder":
+        return frozenset({"fields"})
+    kind = BY_NAME.get(op.kind)
+    if kind is None:
+        return frozenset()
+    keys = {a.api_key for a in kind.attrs if isinstance(a.codec, Ref)}
+    if kind.parent_key:
+        keys.add(kind.parent_key)
+    return frozenset(keys)
 
 
-def _substitute_path(path: str, ids: dict[str, str]) -> str:
-    if "${" not in path:
-        return path
-    for placeholder, real in ids.items():
-        path = path.replace(placeholder, real)
-    return path
+def _fill(op: Operation, ids: dict[str, str]) -> tuple[str, dict[str, Any] | None]:
+    """The operation's path and body with the ids created so far, filled in only where an id
+    belongs (placeholders.py)."""
+    path = fill_text(op.path, ids)
+    if op.body is None:
+        return path, None
+    refs = _reference_keys(op)
+    return path, {k: fill_value(v, ids) if k in refs else v for k, v in op.body.items()}
 
 
 def _find_created(client: Writer, op: Operation, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -113,8 +121,7 @@ def _created_id(op: Operation, response: Any) -> str:
 
 
 def _run_one(client: Writer, op: Operation, ids: dict[str, str], phase: list[str]) -> None:
-    path = _substitute_path(op.path, ids)
-    body = _substitute(op.body, ids) if op.body is not None else None
+    path, body = _fill(op, ids)
     if op.action == "replace" and op.delete_path:
         client.delete(op.delete_path)
         phase.append("old deleted")

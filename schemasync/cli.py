@@ -263,8 +263,9 @@ def plan(
     m = flow.load(manifest)  # a bad manifest fails before any request
     with flow.connect(target, err) as client:
         err(f"Reading the org at {target.label} ...")
+        org = flow.org_info(client, target)
         p = flow.make_plan(
-            m, flow.read_live(client), target, prune=prune, allow_replace=allow_replace
+            m, flow.read_live(client), target, prune=prune, allow_replace=allow_replace, org=org
         )
     saved = _save_plan(p, out_file, "schemasync apply") if out_file else None
     title = f"schemasync plan for {target.env.name}" if target.env else None
@@ -314,12 +315,11 @@ def apply(
             saved = rec.plan = flow.read_plan_file(plan_file)
             with flow.connect(target, err) as client:
                 err(f"Checking the org at {target.label} against {plan_file} ...")
-                flow.check_fresh(saved, flow.read_live(client))
-                flow.check_protected(saved, target)
+                rec.org = flow.org_info(client, target)
+                flow.check_saved_plan(saved, target, flow.read_live(client), rec.org)
                 if not saved.has_changes:
                     err("The plan has no changes; nothing to apply.")
                     return EXIT_OK
-                rec.org = flow.org_info(client, target)
                 err(
                     f"Applying {len(saved.operations)} operation(s) to "
                     f"{flow.describe_org(rec.org, target)} ..."
@@ -417,8 +417,9 @@ def promote(
         desired = _source_manifest(source, tmpdir)
     with flow.connect(dest, err) as client:
         err(f"Planning {source.label} -> {dest.label} ...")
+        org = flow.org_info(client, dest)
         p = flow.make_plan(
-            desired, flow.read_live(client), dest, prune=prune, allow_replace=allow_replace
+            desired, flow.read_live(client), dest, prune=prune, allow_replace=allow_replace, org=org
         )
         saved = _save_plan(p, out_file, f"schemasync apply --env {dest_env}") if out_file else None
         title = f"schemasync promote {source_env} → {dest_env}"

@@ -22,7 +22,6 @@ from schemasync.errors import (
     Interrupted,
     PlanError,
     PlanFileError,
-    Problem,
     SchemaSyncError,
     StalePlanError,
 )
@@ -119,39 +118,60 @@ def read_live(client: CloseClient) -> LiveOrg:
 
 
 def make_plan(
-    manifest: Manifest, live: LiveOrg, target: Target, *, prune: bool, allow_replace: bool
+    manifest: Manifest,
+    live: LiveOrg,
+    target: Target,
+    *,
+    prune: bool,
+    allow_replace: bool,
+    org: dict[str, Any] | None = None,
 ) -> Plan:
-    """Plan with the flags, or the environment's defaults where a flag was not given."""
+    """Plan with the flags, or the environment's defaults where a flag was not given; `org`
+    (from `org_info`) is recorded in the plan, so it is refused on another org."""
+    import dataclasses
+
     from schemasync.diff import compute_plan
 
-    return compute_plan(
+    plan = compute_plan(
         manifest,
         live,
         prune=prune or target.prune,
         allow_replace=allow_replace or target.allow_replace,
         protect=target.protect,
     )
+    if org is None:
+        return plan
+    recorded = {"api_url": org["api_url"], "environment": org["environment"], "org": org["org"]}
+    return dataclasses.replace(plan, target=recorded)
 
 
-def check_protected(plan: Plan, target: Target) -> None:
-    """A saved plan is checked against the protect list of the environment it is applied to."""
-    from schemasync.diff import protected_hits
+def check_saved_plan(plan: Plan, target: Target, live: LiveOrg, org: dict[str, Any]) -> None:
+    """Before any write of `apply --plan`: the plan was made for this org, from this state,
+    does only what a plan can do, and destroys nothing this environment protects."""
+    from schemasync.plan_check import check_operations, check_target
 
-    hits = protected_hits(plan.operations, target.protect)
-    if hits:
-        raise PlanError(
-            [
-                Problem(
-                    "<plan>",
-                    0,
-                    0,
-                    op.address,
-                    f"the plan would {op.action} {op.address}, which "
-                    f"{target.label} protects ({hit!r}); nothing was applied",
-                )
-                for op, hit in hits
-            ]
-        )
+    check_target(plan, org.get("org"), target.api_url)
+    check_fresh(plan, live)
+    check_operations(plan, live)
+    check_protected(plan, target, live)
+
+
+def check_protected(plan: Plan, target: Target, live: LiveOrg) -> None:
+    """A saved plan is checked against the protect list of the environment it is applied to,
+    on the live objects its operations would destroy."""
+    from schemasync.diff import check_protected as protected
+
+    problems = protected(
+        plan.operations,
+        target.protect,
+        live,
+        {},
+        who=target.label,
+        outcome="nothing was applied",
+        file="<plan>",
+    )
+    if problems:
+        raise PlanError(problems)
 
 
 def confirm(auto_approve: bool, n: int, where: str) -> None:
@@ -260,8 +280,13 @@ def read_plan_file(path: str) -> Plan:
             doc = json.load(fh)
     except OSError as e:
         raise PlanFileError(f"cannot read plan {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise PlanFileError(f"{path} is not a schemasync plan (invalid JSON: {e})") from None
+    from schemasync.plan import check_version
+    from schemasync.plan_check import check_document
+
+    check_version(doc)
+    check_document(doc)
     return Plan.from_dict(doc)
 
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from schemasync.errors import PlanFileError
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 ACTIONS = ("create", "update", "replace", "delete", "reorder")
 
 
-def ref(kind: str, address: str) -> str:
-    """Placeholder for the id of an object created earlier in the same apply."""
-    return "${" + kind + ":" + address + "}"
+def check_version(d: Any) -> None:
+    """A plan document of a format this version reads (any 1.x), or PlanFileError."""
+    if not isinstance(d, dict):
+        raise PlanFileError("not a schemasync plan: expected a JSON object")
+    version = d.get("format_version")
+    if not isinstance(version, str) or not version.split(".")[0].isdigit():
+        raise PlanFileError("not a schemasync plan: no format_version")
+    major = FORMAT_VERSION.split(".")[0]
+    if version.split(".")[0] != major:
+        raise PlanFileError(
+            f"plan format_version {version} is not supported by this schemasync "
+            f"(it reads {major}.x): make the plan again with this version"
+        )
 
 
 @dataclass(frozen=True)
@@ -87,16 +99,34 @@ class Unmanaged:
         return {"kind": self.kind, "address": self.address, "id": self.id, "detail": self.detail}
 
 
+def digest_of(operations: tuple[Operation, ...]) -> str:
+    """sha256 of the operations exactly as the plan document holds them: a reviewer who
+    approves a digest approves one exact content."""
+    text = json.dumps(
+        [op.to_dict() for op in operations],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Plan:
     operations: tuple[Operation, ...]
     unmanaged: tuple[Unmanaged, ...]
     fingerprint: str
     options: dict[str, Any] = field(default_factory=dict)
+    # Where the plan was made: {"api_url": ..., "org": {"id", "name"} or None}.
+    target: dict[str, Any] | None = None
 
     @property
     def has_changes(self) -> bool:
         return bool(self.operations)
+
+    @property
+    def digest(self) -> str:
+        return digest_of(self.operations)
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(ACTIONS, 0)
@@ -105,9 +135,14 @@ class Plan:
         return counts
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "fingerprint": self.fingerprint,
+            "digest": self.digest,
+        }
+        if self.target is not None:
+            d["target"] = self.target
+        return d | {
             "options": dict(sorted(self.options.items())),
             "summary": self.summary(),
             "operations": [op.to_dict() for op in self.operations],
@@ -117,23 +152,14 @@ class Plan:
     @classmethod
     def from_dict(cls, d: Any) -> Plan:
         """Read a saved plan document; anything unreadable is a PlanFileError."""
-        if not isinstance(d, dict):
-            raise PlanFileError("not a schemasync plan: expected a JSON object")
-        version = d.get("format_version")
-        if not isinstance(version, str) or not version.split(".")[0].isdigit():
-            raise PlanFileError("not a schemasync plan: no format_version")
-        major = FORMAT_VERSION.split(".")[0]
-        if version.split(".")[0] != major:
-            raise PlanFileError(
-                f"plan format_version {version} is not supported by this schemasync "
-                f"(it reads {major}.x): make the plan again with this version"
-            )
+        check_version(d)
         try:
             ops = tuple(Operation.from_dict(o) for o in d["operations"])
             unmanaged = tuple(Unmanaged(**u) for u in d.get("unmanaged") or [])
             fingerprint = d["fingerprint"]
             options = dict(d.get("options") or {})
-        except (KeyError, TypeError, AttributeError) as e:
+            target = d.get("target")
+        except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise PlanFileError(f"the plan file is damaged or incomplete ({e!r})") from None
         for op in ops:
             if op.action not in ACTIONS or op.method not in ("POST", "PUT", "DELETE"):
@@ -142,4 +168,13 @@ class Plan:
                 raise PlanFileError(f"the plan file has a bad path at {op.address}")
         if not isinstance(fingerprint, str):
             raise PlanFileError("the plan file has no fingerprint")
-        return cls(operations=ops, unmanaged=unmanaged, fingerprint=fingerprint, options=options)
+        plan = cls(
+            ops, unmanaged, fingerprint, options, target if isinstance(target, dict) else None
+        )
+        recorded = d.get("digest")
+        if recorded is not None and recorded != plan.digest:
+            raise PlanFileError(
+                f"the plan's operations do not match its digest ({recorded}): the file was "
+                "changed after it was made; make the plan again (nothing was applied)"
+            )
+        return plan

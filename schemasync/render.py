@@ -103,6 +103,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 )
             )
         out.append(summary_line(plan))
+        out.append(f"Operations digest: {plan.digest}")
     else:
         out.append("No changes. The org matches the manifest.")
     return "\n".join(out) + "\n"

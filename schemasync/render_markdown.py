@@ -209,6 +209,8 @@ def _render(plan: Plan, cap: int, title: str | None) -> str:
 
     options = ", ".join(f"{md(k)}={md(json.dumps(v))}" for k, v in sorted(plan.options.items()))
     footer = f"Plan fingerprint: <code>{_h(plan.fingerprint)}</code>"
+    if plan.operations:
+        footer += f" · operations digest: <code>{_h(plan.digest)}</code>"
     if options:
         footer += f" · options: {options}"
     out.append(f"<sub>{footer}</sub>")

@@ -18,8 +18,9 @@ from schemasync.errors import PlanError, Problem
 from schemasync.kinds import CHILDREN, TOP_KINDS, Kind
 from schemasync.kinds.base import Ref
 from schemasync.live import LiveState
-from schemasync.model import Manifest, Obj
-from schemasync.plan import Operation, Plan, Unmanaged, ref
+from schemasync.model import Manifest, Obj, Pos
+from schemasync.placeholders import placeholder
+from schemasync.plan import Operation, Plan, Unmanaged
 from schemasync.util import gc_paused
 
 REORDER_STAGE = 80
@@ -44,6 +45,8 @@ class Planner:
         self.resolver = Resolver(live, prune, self.problems)
         self.stages: dict[int, list[Operation]] = {}
         self.unmanaged: list[tuple[int, Unmanaged]] = []
+        # live id -> the manifest object it was matched with (or its owner's), for messages
+        self.positions: dict[str, Pos | None] = {}
 
     # -- the traversal ---------------------------------------------------------------------
 
@@ -55,7 +58,9 @@ class Planner:
             matched[kind.name] = found
             self.resolver.matched[kind.name] = found
             self.resolver.planned[kind.name] = {
-                o.name: (found[o.name].id or "") if o.name in found else ref(kind.name, o.name)
+                o.name: (found[o.name].id or "")
+                if o.name in found
+                else placeholder(kind.name, (o.name,))
                 for o in specs
             }
         for kind in TOP_KINDS:
@@ -64,7 +69,7 @@ class Planner:
                 self._plan_object(obj, found.get(obj.name), None, (), None)
             self._leftovers(kind, found)
         ops = self._ordered()
-        self.problems += check_protected(ops, self.protect, self.manifest)
+        self.problems += check_protected(ops, self.protect, self.live, self.positions)
         if self.problems:
             raise PlanError(self.problems)
         return Plan(
@@ -101,17 +106,18 @@ class Planner:
                     kind.collection,
                     want,
                     created(view(obj)),
-                    defines=ref(kind.name, address),
+                    defines=placeholder(kind.name, key),
                 ),
             )
-            my_id = ref(kind.name, address)
+            my_id = placeholder(kind.name, key)
         else:
             my_id = live.id or ""
+            self.positions[my_id] = obj.pos
             diff = compare(obj, live, want, self.resolver)
             if diff.replacing:
                 new = True
-                my_id = ref(kind.name, address)
-                self._add(kind.write_stage, self._replace(obj, live, want, diff, address, owner))
+                my_id = placeholder(kind.name, key)
+                self._add(kind.write_stage, self._replace(obj, live, want, diff, key, owner))
             elif diff.body:
                 self._add(
                     kind.update_stage,
@@ -136,10 +142,11 @@ class Planner:
         live: Obj,
         want: dict[str, Any],
         diff: Any,
-        address: str,
+        key: tuple[str, ...],
         owner: Obj | None,
     ) -> Operation:
         kind = obj.kind
+        address = kind.address_of(key)
         what = " and ".join(diff.replacing)
         on = kind.values_on.format(owner=owner.name if owner is not None else obj.name)
         reason = (
@@ -166,7 +173,7 @@ class Planner:
             want,
             changes,
             id=live.id,
-            defines=ref(kind.name, address),
+            defines=placeholder(kind.name, key),
             delete_path=kind.item_path(live.id or ""),
             reason=reason,
         )
@@ -205,6 +212,7 @@ class Planner:
             if o.id in spec_by_live:
                 continue
             address = kind.address_of((*owner_key, o.name))
+            self.positions[o.id or ""] = owner.pos
             if self.prune:
                 self._add(kind.delete_stage, _delete(o, address, owner.name))
             else:
