@@ -6,7 +6,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -111,10 +111,69 @@ def load(manifest: str) -> Manifest:
     return load_manifest(manifest, allow_external_references=True)
 
 
-def read_live(client: CloseClient) -> LiveOrg:
-    from schemasync.live import SLIM, parse_live
+LEGACY_READ = ("fields", "types", "roles")  # what a plan of custom object types reads
 
-    return parse_live(client.read_schema(slim=SLIM))
+
+def read_live(
+    client: CloseClient, groups: Iterable[str] = LEGACY_READ, org: dict[str, Any] | None = None
+) -> LiveOrg:
+    """Read the lists of `groups` (live/groups.py) once each and parse them."""
+    from schemasync.live import parse_live
+    from schemasync.live.read import read_raw
+
+    groups = list(groups)
+    org_id = ((org or {}).get("org") or {}).get("id")
+    if "organization" in groups and not org_id:
+        orgs = client.me().get("organizations")
+        org_id = orgs[0].get("id") if isinstance(orgs, list) and orgs else None
+    return parse_live(read_raw(client, groups, org_id))
+
+
+def reads_of(manifest: Manifest) -> list[str]:
+    """The lists a plan of `manifest` reads: what its managed sections need."""
+    from schemasync.live.read import groups_for
+    from schemasync.model import places_shared_fields
+
+    return groups_for(manifest.sections, placements=places_shared_fields(manifest))
+
+
+def reads_of_plan(plan: Plan) -> list[str]:
+    """The lists a saved plan was made from (read again, they give its fingerprint)."""
+    recorded = plan.options.get("read")
+    if isinstance(recorded, list) and all(isinstance(g, str) for g in recorded):
+        return list(recorded)
+    return list(LEGACY_READ)
+
+
+def read_everything(client: CloseClient, sections: Iterable[str] | None = None) -> LiveOrg:
+    """The whole schema of an org (or only `sections`), as export writes it."""
+    from schemasync.live.read import ALL_SECTIONS, groups_for
+
+    return read_live(client, groups_for(sections or ALL_SECTIONS, placements=True))
+
+
+def confirm_orders(client: CloseClient, plan: Plan, live: LiveOrg) -> bool:
+    """A planned reorder of a custom object or activity type rests on the order its embedded
+    `fields` list shows (an assumption the API does not document): read that type's schema
+    (one GET each) and use its order. True when an order differed (plan again)."""
+    from schemasync.kinds import BY_NAME
+
+    changed = False
+    for op in plan.operations:
+        owner = live.by_id(op.id or "") if op.action == "reorder" else None
+        if owner is None or not BY_NAME[op.kind].order_path.startswith("/custom_field_schema/"):
+            continue
+        if owner.kind.name not in ("custom_object_type", "custom_activity_type"):
+            continue
+        schema = client.get(op.path)
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if not isinstance(fields, list):
+            continue
+        ids = tuple(str(f["id"]) for f in fields if isinstance(f, dict) and "id" in f)
+        if ids != owner.order:
+            owner.order = ids
+            changed = True
+    return changed
 
 
 def make_plan(
@@ -125,20 +184,27 @@ def make_plan(
     prune: bool,
     allow_replace: bool,
     org: dict[str, Any] | None = None,
+    client: CloseClient | None = None,
 ) -> Plan:
     """Plan with the flags, or the environment's defaults where a flag was not given; `org`
-    (from `org_info`) is recorded in the plan, so it is refused on another org."""
+    (from `org_info`) is recorded in the plan, so it is refused on another org. With a
+    `client`, planned reorders are confirmed with the types' schema (confirm_orders)."""
     import dataclasses
 
     from schemasync.diff import compute_plan
 
-    plan = compute_plan(
-        manifest,
-        live,
-        prune=prune or target.prune,
-        allow_replace=allow_replace or target.allow_replace,
-        protect=target.protect,
-    )
+    def plan_once() -> Plan:
+        return compute_plan(
+            manifest,
+            live,
+            prune=prune or target.prune,
+            allow_replace=allow_replace or target.allow_replace,
+            protect=target.protect,
+        )
+
+    plan = plan_once()
+    if client is not None and confirm_orders(client, plan, live):
+        plan = plan_once()
     if org is None:
         return plan
     recorded = {"api_url": org["api_url"], "environment": org["environment"], "org": org["org"]}
@@ -304,7 +370,7 @@ def modeline(output: str | None) -> str | None:
         d = parent
 
 
-def export_text(live: LiveOrg, output: str | None) -> str:
+def export_text(live: LiveOrg, output: str | None, sections: Iterable[str] | None = None) -> str:
     from schemasync.export import dump_yaml, export_manifest
 
-    return dump_yaml(export_manifest(live), modeline(output))
+    return dump_yaml(export_manifest(live, sections), modeline(output))

@@ -21,6 +21,7 @@ as written.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -112,7 +113,10 @@ def load_manifest(path: str, *, allow_external_references: bool = False) -> Mani
             summary = f"more than {MAX_PROBLEMS} manifest problems found; {shown}"
             raise ManifestError(problems[:MAX_PROBLEMS], summary)
         raise ManifestError(problems)
-    return build_manifest([(to_plain(root), root) for root in roots], tuple(paths))
+    manifest = build_manifest([(to_plain(root), root) for root in roots], tuple(paths))
+    if checker.warnings:
+        manifest = dataclasses.replace(manifest, warnings=tuple(checker.warnings))
+    return manifest
 
 
 # -- reading files -------------------------------------------------------------------------
@@ -149,6 +153,9 @@ def _schema_types(schema: dict[str, Any]) -> set[str]:
 def _strings_stay_strings(node: Node, schema: dict[str, Any]) -> None:
     """Where the schema expects a string, take unquoted numbers and booleans as written."""
     schema = resolve_ref(_schema(), schema)
+    if "if" in schema:  # a list item that is one of two things (a field or a placement)
+        taken = conforms(to_plain(node), {**schema["if"], "$defs": _schema()["$defs"]})
+        schema = resolve_ref(_schema(), schema["then"] if taken else schema["else"])
     if node.is_map:
         properties = schema.get("properties", {})
         for key, sub in node.value.items():

@@ -1,53 +1,122 @@
 """The semantic rules of a manifest, and the readable paths its problems are reported under.
 
-The rules relate values to each other, which JSON Schema cannot express: unique names, choices
-and references only on the field types that take them, multi-values, `renamed_from` conflicts,
-repeated list entries. They run on the located YAML trees of every file at once, after the
-structural check, and each looks only at values of the right shape (the schema reported the
-others), so one mistake gives one problem. Paths follow the scheme described in manifest.py.
+The rules relate values to each other, which JSON Schema cannot express: unique names,
+choices and references only on the field types that take them, multi-values, `renamed_from`
+conflicts, repeated list entries, field types (known, or listed in `extra_field_types`), the
+limits Close documents (descriptions of at most 280 characters, no blank choice). They run on
+the located YAML trees of every file at once, after the structural check, and each looks only
+at values of the right shape (the schema reported the others), so one mistake gives one
+problem. They are generic over the kinds: which lists hold which kind, and what each
+attribute allows, come from the declarations. Paths follow the scheme in manifest.py.
+
+Some things are legal but likely mistakes: names and choices that differ only by case or
+surrounding spaces, and names with leading or trailing spaces. They are warnings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from schemasync.errors import Problem
-from schemasync.model import FIELD_TYPES, MULTI_VALUE_TYPES
+from schemasync.kinds import Kind, children_of
+from schemasync.kinds.activities import ACTIVITY_FIELD, CUSTOM_ACTIVITY_TYPE
+from schemasync.kinds.base import Ref, Roles
+from schemasync.kinds.custom_objects import CUSTOM_FIELD, CUSTOM_OBJECT_TYPE
+from schemasync.kinds.fields import FIELD_TYPES
+from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
+from schemasync.kinds.standard import STANDARD_OBJECT, STANDARD_OBJECTS
+from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
 from schemasync.yamlpos import Node
 
 MAX_PROBLEMS = 200  # beyond this a listing helps nobody, and building it takes time
+DESCRIPTION_MAX = 280  # Close refuses longer custom field descriptions
+TOP_SECTIONS = {
+    "custom_object_types": CUSTOM_OBJECT_TYPE,
+    "custom_activity_types": CUSTOM_ACTIVITY_TYPE,
+    "shared_fields": SHARED_FIELD,
+}
 
 
-def name_of(node: Node | None) -> str | None:
-    """The usable name of a type or field mapping, or None."""
-    if node is None or not node.is_map or "name" not in node.value:
+def name_of(node: Node | None, identity: str = "name") -> str | None:
+    """The usable name of an object's mapping (or a status written as its label), or None."""
+    if node is None:
         return None
-    name = node.value["name"]
+    if not node.is_map:
+        text = node.value if isinstance(node.value, str) else None
+        return text if identity == "label" and text and text.strip() else None
+    if identity not in node.value and "shared" in node.value:
+        identity = "shared"
+    if identity not in node.value:
+        return None
+    name = node.value[identity]
     text = name.value if isinstance(name.value, str) else name.source
     return text if text and text.strip() else None
 
 
+# -- paths ---------------------------------------------------------------------------------
+
+
 def describe(root: Node, data_path: tuple[Any, ...]) -> str:
-    """The readable path of a data path, as described in manifest.py."""
+    """The readable path of a data path, as described in manifest.py: named objects by their
+    plan address (`Account.Status`, `activity:Demo.Outcome`, `lead:Industry`), the rest as
+    keys and indexes."""
     parts: list[str] = []
     node: Node | None = root
-    for depth, step in enumerate(data_path):
+    named = 0  # how much of data_path the address covers
+    address: str | None = None
+    for depth, object_path in _named_positions(root, data_path):
+        address, named = object_path, depth
+    if address is not None:
+        parts.append(address)
+        for i in range(named):
+            node = child(node, data_path[i])
+    for step in data_path[named:]:
         sub = child(node, step)
-        named = (
-            isinstance(step, int)
-            and data_path[0] == "custom_object_types"
-            and (depth == 1 or (depth == 3 and data_path[2] == "fields"))
-        )
-        name = name_of(sub) if named else None
-        if name is not None:
-            parts[-1] = name  # the name stands for "custom_object_types[i]" or "fields[i]"
-        elif isinstance(step, int):
+        if isinstance(step, int):
             parts.append(f"{parts.pop() if parts else ''}[{step}]")
         else:
             parts.append(str(step))
         node = sub
     return ".".join(parts)
+
+
+def _named_positions(root: Node, data_path: tuple[Any, ...]) -> Iterator[tuple[int, str]]:
+    """(length of the data path prefix, address) of each named object along the path."""
+    p = data_path
+    if len(p) >= 2 and p[0] in TOP_SECTIONS and isinstance(p[1], int):
+        kind = TOP_SECTIONS[p[0]]
+        owner = name_of(child(child(root, p[0]), p[1]))
+        if owner is None:
+            return
+        yield 2, kind.address_of((owner,))
+        if len(p) >= 4 and p[2] == "fields" and isinstance(p[3], int):
+            node = child(child(child(root, p[0]), p[1]), "fields")
+            name = name_of(child(node, p[3]))
+            if name is not None:
+                field_kind = CUSTOM_FIELD if kind is CUSTOM_OBJECT_TYPE else ACTIVITY_FIELD
+                yield 4, field_kind.address_of((owner, name))
+    elif len(p) >= 3 and p[0] in STANDARD_OBJECTS and isinstance(p[2], int):
+        lst = child(child(root, p[0]), p[1])
+        if p[1] == "fields":
+            name = name_of(child(lst, p[2]))
+            if name is not None:
+                yield 3, f"{p[0]}:{name}"
+        elif p[1] == "statuses":
+            label = name_of(child(lst, p[2]), "label")
+            if label is not None:
+                yield 3, LEAD_STATUS.address_of(("lead", label))
+        elif p[1] == "pipelines":
+            pipe = name_of(child(lst, p[2]))
+            if pipe is None:
+                return
+            yield 3, PIPELINE.address_of(("opportunity", pipe))
+            if len(p) >= 5 and p[3] == "statuses" and isinstance(p[4], int):
+                label = name_of(child(child(child(lst, p[2]), "statuses"), p[4]), "label")
+                if label is not None:
+                    yield 5, OPPORTUNITY_STATUS.address_of(("opportunity", pipe, label))
 
 
 def child(node: Node | None, step: Any) -> Node | None:
@@ -67,24 +136,130 @@ def did_you_mean(word: Any, options: Iterable[str]) -> str:
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 
-Located = tuple[Node, str]  # a type or field mapping and its readable path
+# -- walking the sections ------------------------------------------------------------------
 
 
-def types_of(roots: list[Node]) -> Iterator[Located]:
+@dataclass
+class Located:
+    """An object's mapping (or a status's label), its readable path, and its kind."""
+
+    node: Node
+    path: str
+    kind: Kind
+    owner: Located | None = None
+
+    def __iter__(self) -> Iterator[Any]:  # `obj, path = located`, as before
+        return iter((self.node, self.path))
+
+
+def _items(
+    lst: Node | None, kind: Kind, path: str, key_of: Any, owner: Located | None
+) -> Iterator[Located]:
+    if lst is None or not lst.is_seq:
+        return
+    for i, item in enumerate(lst.value):
+        is_placement = item.is_map and "shared" in item.value
+        if kind.section == "fields" and is_placement:
+            item_kind: Kind = PLACEMENT
+        else:
+            item_kind = kind
+        if not item.is_map and item_kind is not LEAD_STATUS:
+            continue
+        name = name_of(item, item_kind.identity)
+        where = key_of(item_kind, name) if name is not None else f"{path}[{i}]"
+        yield Located(item, where, item_kind, owner)
+
+
+def objects_of(roots: list[Node]) -> Iterator[tuple[str, list[Located]]]:
+    """Every list of the manifest that holds objects with one scope of names, as
+    (scope, objects): a type's fields and placements are one scope, all lead statuses one."""
+    types: dict[str, list[Located]] = {name: [] for name in TOP_SECTIONS}
+    standard: dict[str, list[Located]] = {}
     for root in roots:
-        types = root.value.get("custom_object_types") if root.is_map else None
-        if types is not None and types.is_seq:
-            for i, t in enumerate(types.value):
-                if t.is_map:
-                    yield t, name_of(t) or f"custom_object_types[{i}]"
+        if not root.is_map:
+            continue
+        for section, kind in TOP_SECTIONS.items():
+            for obj in _items(
+                root.value.get(section),
+                kind,
+                section,
+                lambda k, n, k0=kind: k0.address_of((n,)),
+                None,
+            ):
+                types[section].append(obj)
+        for name in STANDARD_OBJECTS:
+            mapping = root.value.get(name)
+            if mapping is None or not mapping.is_map:
+                continue
+            for child_kind in children_of(STANDARD_OBJECT, name):
+                if child_kind is PLACEMENT:
+                    continue
+                lst = mapping.value.get(child_kind.section)
+                scope = f"{name}.{child_kind.section}"
+                found = list(
+                    _items(
+                        lst,
+                        child_kind,
+                        scope,
+                        lambda k, n, o=name: (
+                            f"{o}:{n}" if k.section == "fields" else k.address_of((o, n))
+                        ),
+                        None,
+                    )
+                )
+                standard.setdefault(scope, []).extend(found)
+    for section, objs in types.items():
+        yield section, objs
+    for scope, objs in standard.items():
+        yield scope, objs
+    for section in ("custom_object_types", "custom_activity_types"):
+        for owner in types[section]:
+            kind = owner.kind
+            field_kind = CUSTOM_FIELD if kind is CUSTOM_OBJECT_TYPE else ACTIVITY_FIELD
+            yield (
+                f"{owner.path}.fields",
+                list(
+                    _items(
+                        owner.node.value.get("fields"),
+                        field_kind,
+                        f"{owner.path}.fields",
+                        partial(_field_address, owner.path),
+                        owner,
+                    )
+                ),
+            )
+    pipes = standard.get("opportunity.pipelines", [])
+    statuses = []
+    for pipe in pipes:
+        statuses += list(
+            _items(
+                pipe.node.value.get("statuses"),
+                OPPORTUNITY_STATUS,
+                f"{pipe.path}.statuses",
+                partial(_status_address, name_of(pipe.node) or ""),
+                pipe,
+            )
+        )
+    yield "opportunity statuses", statuses
 
 
-def fields_of(t: Located) -> Iterator[Located]:
-    fields = t[0].value.get("fields")
-    if fields is not None and fields.is_seq:
-        for i, f in enumerate(fields.value):
-            if f.is_map:
-                yield f, f"{t[1]}.{name_of(f) or f'fields[{i}]'}"
+def _top_address(kind: Kind, name: str) -> str:
+    return kind.address_of((name,))
+
+
+def _standard_address(owner: str, kind: Kind, name: str) -> str:
+    return f"{owner}:{name}" if kind.section == "fields" else kind.address_of((owner, name))
+
+
+def _field_address(owner_path: str, kind: Kind, name: str) -> str:
+    return f"{owner_path}.{name}"  # `Account.Status`, `activity:Demo.Outcome`
+
+
+def _status_address(pipe: str, kind: Kind, name: str) -> str:
+    return kind.address_of(("opportunity", pipe, name))
+
+
+# -- the rules -----------------------------------------------------------------------------
 
 
 class Checker:
@@ -93,21 +268,32 @@ class Checker:
     def __init__(self, *, check_references: bool) -> None:
         self.check_references = check_references
         self.problems: list[Problem] = []
+        self.warnings: list[str] = []
         self.truncated = False
 
     def run(self, roots: list[Node]) -> list[Problem]:
-        types = list(types_of(roots))
-        self._unique(types, "type")
-        self._renames(types, "type")
-        type_names = {n for t, _ in types if (n := name_of(t)) is not None}
-        for t in types:
-            fields = list(fields_of(t))
-            self._unique(fields, "field")
-            self._renames(fields, "field")
-            for obj in (t, *fields):
-                self._no_duplicates(obj, "editable_with_roles", "role")
-            for f in fields:
-                self._field(f, type_names)
+        extra = self._extra_types(roots)
+        scopes = list(objects_of(roots))
+        names = {
+            kind: {n for obj in objs if obj.kind is kind and (n := name_of(obj.node)) is not None}
+            for scope, objs in scopes
+            if scope in TOP_SECTIONS
+            for kind in (TOP_SECTIONS[scope],)
+        }
+        shared_managed = any(r.is_map and "shared_fields" in r.value for r in roots)
+        for _scope, objs in scopes:
+            self._unique(objs)
+            self._renames(objs)
+            self._near_names(objs)
+            for obj in objs:
+                for attr in obj.kind.attrs:
+                    if isinstance(attr.codec, Roles):
+                        self._no_duplicates(obj, attr.key, "role")
+                self._description(obj)
+                if obj.kind is PLACEMENT:
+                    self._placement(obj, names.get(SHARED_FIELD, set()), shared_managed)
+                elif obj.kind.noun in ("field", "shared field"):
+                    self._field(obj, names.get(CUSTOM_OBJECT_TYPE, set()), extra)
         return self.problems
 
     def _add(self, node: Node, path: str, message: str) -> None:
@@ -116,33 +302,85 @@ class Checker:
         else:
             self.truncated = True
 
-    def _unique(self, objects: list[Located], kind: str) -> None:
+    def _warn(self, node: Node, path: str, message: str) -> None:
+        self.warnings.append(f"Warning: {node.problem(path, message)}")
+
+    def _extra_types(self, roots: list[Node]) -> set[str]:
+        extra: set[str] = set()
+        for root in roots:
+            lst = root.value.get("extra_field_types") if root.is_map else None
+            if lst is None or not lst.is_seq:
+                continue
+            for i, entry in enumerate(lst.value):
+                if isinstance(entry.value, str) and entry.value in (*FIELD_TYPES, "textarea"):
+                    self._add(
+                        entry,
+                        f"extra_field_types[{i}]",
+                        f'"{entry.value}" is a field type this schemasync knows: remove it '
+                        "from extra_field_types",
+                    )
+                elif isinstance(entry.value, str):
+                    extra.add(entry.value)
+        return extra
+
+    def _unique(self, objects: list[Located]) -> None:
         first: dict[str, Node] = {}
-        for obj, path in objects:
-            name = name_of(obj)
+        for obj in objects:
+            name = name_of(obj.node, obj.kind.identity)
             if name is None:
                 continue
             if name in first:
+                what = obj.kind.noun if obj.kind is not PLACEMENT else "field"
                 self._add(
-                    obj, path, f'{kind} "{name}" is declared twice: also at {first[name].where()}'
+                    obj.node,
+                    obj.path,
+                    f'{what} "{name}" is declared twice: also at {first[name].where()}',
                 )
             else:
-                first[name] = obj
+                first[name] = obj.node
 
-    def _renames(self, objects: list[Located], kind: str) -> None:
-        current = {n: obj for obj, _ in objects if (n := name_of(obj)) is not None}
+    def _near_names(self, objects: list[Located]) -> None:
+        """Warn about names that differ only by case or surrounding spaces, or that begin or
+        end with spaces: legal, but Close users rarely mean two such objects."""
+        seen: dict[str, tuple[str, Node]] = {}
+        for obj in objects:
+            name = name_of(obj.node, obj.kind.identity)
+            if name is None:
+                continue
+            if name != name.strip():
+                self._warn(obj.node, obj.path, f"the name {name!r} begins or ends with spaces")
+            folded = name.strip().casefold()
+            if folded in seen and seen[folded][0] != name:
+                other, node = seen[folded]
+                self._warn(
+                    obj.node,
+                    obj.path,
+                    f"{name!r} differs from {other!r} (at {node.where()}) only by case or "
+                    "spaces: Close may treat them as one",
+                )
+            seen.setdefault(folded, (name, obj.node))
+
+    def _renames(self, objects: list[Located]) -> None:
+        current = {
+            n: obj.node
+            for obj in objects
+            if (n := name_of(obj.node, obj.kind.identity)) is not None
+        }
         claimed: dict[str, tuple[Node, str]] = {}
-        for obj, path in objects:
-            name = name_of(obj)
-            for entry, entry_path in self._no_duplicates((obj, path), "renamed_from", "name"):
+        for obj in objects:
+            if not obj.node.is_map:
+                continue
+            name = name_of(obj.node, obj.kind.identity)
+            noun = obj.kind.noun
+            for entry, entry_path in self._no_duplicates(obj, "renamed_from", "name"):
                 old = entry.value
                 if old == name:
-                    self._add(entry, entry_path, f'"{old}" is this {kind}\'s own name')
+                    self._add(entry, entry_path, f'"{old}" is this {noun}\'s own name')
                 elif old in current:
                     self._add(
                         entry,
                         entry_path,
-                        f'"{old}" is the name of another {kind}, '
+                        f'"{old}" is the name of another {noun}, '
                         f"declared at {current[old].where()}",
                     )
                 elif old in claimed:
@@ -150,14 +388,16 @@ class Checker:
                     self._add(
                         entry,
                         entry_path,
-                        f'"{old}" is also claimed by {kind} "{other_name}" at {other.where()}',
+                        f'"{old}" is also claimed by {noun} "{other_name}" at {other.where()}',
                     )
                 else:
-                    claimed[old] = (entry, name or path)
+                    claimed[old] = (entry, name or obj.path)
 
-    def _no_duplicates(self, obj: Located, key: str, what: str) -> list[Located]:
+    def _no_duplicates(self, obj: Located, key: str, what: str) -> list[tuple[Node, str]]:
         """Report repeated strings in a list of names; return the first of each, located."""
-        items = obj[0].value.get(key)
+        if not obj.node.is_map:
+            return []
+        items = obj.node.value.get(key)
         if items is None or not items.is_seq:
             return []
         seen: dict[str, Node] = {}
@@ -165,7 +405,7 @@ class Checker:
         for i, entry in enumerate(items.value):
             if not isinstance(entry.value, str) or not entry.value.strip():
                 continue  # the schema reported it
-            path = f"{obj[1]}.{key}[{i}]"
+            path = f"{obj.path}.{key}[{i}]"
             first = seen.get(entry.value)
             if first is not None:
                 self._add(
@@ -179,44 +419,85 @@ class Checker:
                 kept.append((entry, path))
         return kept
 
-    def _field(self, located: Located, type_names: set[str]) -> None:
-        f, path = located
-        kind_node = f.value.get("type")
-        kind = kind_node.value if kind_node is not None else None
-        if kind not in FIELD_TYPES:
-            return  # the schema reported it; the rules below depend on the type
-        for key, only in (("choices", "choices"), ("references", "custom_object")):
-            if key in f.value and kind != only:
-                self._add(
-                    f.keys[key],
-                    f"{path}.{key}",
-                    f"{key} is only allowed on {only} fields; this field's type is {kind}",
-                )
-            elif key not in f.value and kind == only:
-                self._add(f, path, f'"{key}" is required for a {only} field')
-        for key, allowed, what in (
-            (
-                "accepts_multiple_values",
-                MULTI_VALUE_TYPES,
-                "user, choices, contact and custom_object fields",
-            ),
-            ("back_reference_is_visible", {"custom_object"}, "custom_object fields"),
+    def _description(self, obj: Located) -> None:
+        node = obj.node.value.get("description") if obj.node.is_map else None
+        if node is not None and isinstance(node.value, str) and len(node.value) > DESCRIPTION_MAX:
+            self._add(
+                node,
+                f"{obj.path}.description",
+                f"is {len(node.value)} characters long; Close takes at most {DESCRIPTION_MAX}",
+            )
+
+    def _placement(self, obj: Located, shared: set[str], managed: bool) -> None:
+        ref = obj.node.value.get("shared")
+        if (
+            managed
+            and ref is not None
+            and isinstance(ref.value, str)
+            and ref.value.strip()
+            and ref.value not in shared
         ):
-            value = f.value.get(key)
-            if value is not None and value.value is True and kind not in allowed:
-                self._add(
-                    value,
-                    f"{path}.{key}",
-                    f"can be true only on {what}; this field's type is {kind}",
-                )
+            self._add(
+                ref,
+                f"{obj.path}.shared",
+                f'no shared field named "{ref.value}" in shared_fields'
+                f"{did_you_mean(ref.value, sorted(shared))}",
+            )
+
+    def _field(self, obj: Located, type_names: set[str], extra: set[str]) -> None:
+        f, path, kind = obj.node, obj.path, obj.kind
+        kind_node = f.value.get("type")
+        ftype = kind_node.value if kind_node is not None else None
+        known = kind.attr("type").codec.values  # type: ignore[attr-defined]
+        if not isinstance(ftype, str) or not ftype.strip():
+            return  # the schema reported it
+        if ftype not in known and ftype not in extra:
+            assert kind_node is not None
+            hint = did_you_mean(ftype, known) or (
+                " (textarea exists on activity fields only)" if ftype == "textarea" else ""
+            )
+            self._add(
+                kind_node,
+                f"{path}.type",
+                f"must be one of: {', '.join(known)}; got {_quoted(ftype)}{hint}; a type newer "
+                "than this schemasync must be listed in extra_field_types",
+            )
+            return
+        for attr in kind.attrs:
+            node = f.value.get(attr.key)
+            if attr.required_when:
+                only = next(iter(attr.when or ()))
+                if node is not None and ftype != only:
+                    self._add(
+                        f.keys[attr.key],
+                        f"{path}.{attr.key}",
+                        f"{attr.key} is only allowed on {only} fields; "
+                        f"this field's type is {ftype}",
+                    )
+                elif node is None and ftype == only:
+                    self._add(f, path, f'"{attr.key}" is required for a {only} field')
+            allowed = attr.allowed or (attr.when if not attr.required_when else None)
+            if allowed is not None and node is not None and node.value is True:
+                if ftype not in allowed:
+                    what = _types_text(allowed)
+                    self._add(
+                        node,
+                        f"{path}.{attr.key}",
+                        f"can be true only on {what} fields; this field's type is {ftype}",
+                    )
         choices = f.value.get("choices")
-        if kind == "choices" and choices is not None and choices.is_seq:
+        if ftype == "choices" and choices is not None and choices.is_seq:
             if not choices.value:
                 self._add(choices, f"{path}.choices", "must list at least one choice")
-            self._no_duplicates(located, "choices", "choice")
-        ref = f.value.get("references")
+            for i, entry in enumerate(choices.value):
+                if isinstance(entry.value, str) and not entry.value.strip():
+                    self._add(entry, f"{path}.choices[{i}]", "a choice must not be blank")
+            self._no_duplicates(obj, "choices", "choice")
+            self._near_choices(obj)
+        ref_attr = next((a for a in kind.attrs if isinstance(a.codec, Ref)), None)
+        ref = f.value.get(ref_attr.key) if ref_attr is not None else None
         if (
-            kind == "custom_object"
+            ftype == "custom_object"
             and self.check_references
             and ref is not None
             and isinstance(ref.value, str)
@@ -230,3 +511,44 @@ class Checker:
                 f"{did_you_mean(ref.value, sorted(type_names))}; types that exist only in the "
                 "organization are checked by `plan`",
             )
+
+    def _near_choices(self, obj: Located) -> None:
+        choices = obj.node.value.get("choices")
+        seen: dict[str, str] = {}
+        for i, entry in enumerate(choices.value if choices is not None else []):
+            if not isinstance(entry.value, str):
+                continue
+            folded = entry.value.strip().casefold()
+            if folded in seen and seen[folded] != entry.value:
+                self._warn(
+                    entry,
+                    f"{obj.path}.choices[{i}]",
+                    f"choice {entry.value!r} differs from {seen[folded]!r} only by case or spaces",
+                )
+            seen.setdefault(folded, entry.value)
+
+
+_MULTI_ORDER = ("user", "choices", "contact", "custom_object")
+
+
+def _types_text(types: frozenset[str]) -> str:
+    ordered = [t for t in _MULTI_ORDER if t in types] + sorted(types - set(_MULTI_ORDER))
+    return ordered[0] if len(ordered) == 1 else ", ".join(ordered[:-1]) + " and " + ordered[-1]
+
+
+def _quoted(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+__all__ = [
+    "DESCRIPTION_MAX",
+    "MAX_PROBLEMS",
+    "Checker",
+    "Located",
+    "child",
+    "describe",
+    "did_you_mean",
+    "name_of",
+]

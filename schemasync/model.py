@@ -39,6 +39,10 @@ class Obj:
     others: tuple[str, ...] = ()
     renamed_from: tuple[str, ...] = ()
     pos: Pos | None = None
+    # Desired: position in the owner's list (fields and placements share one list). Live
+    # owners: `order` is every id their display order shows, in that order.
+    seq: int = 0
+    order: tuple[str, ...] = ()
     name: str = field(init=False)  # values[kind.identity], kept at hand for the hot loops
 
     def __post_init__(self) -> None:
@@ -72,11 +76,19 @@ class Obj:
 
 @dataclass(frozen=True)
 class Manifest:
-    """What a manifest declares: top-level objects by kind name (with their children)."""
+    """What a manifest declares: top-level objects by kind name (with their children), and
+    the sections it names. A section the manifest names, even empty, is managed in full; one
+    it leaves out is not managed at all (never read into a plan, never touched)."""
 
     objects: dict[str, tuple[Obj, ...]] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    sections: frozenset[str] = frozenset()
+    extra_field_types: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def manages(self, section: str) -> bool:
+        return section in self.sections
 
     @property
     def types(self) -> tuple[Obj, ...]:
@@ -91,3 +103,10 @@ class Manifest:
 
 def kind_of(name: str) -> Kind:
     return BY_NAME[name]
+
+
+def places_shared_fields(manifest: Manifest) -> bool:
+    """Whether the manifest places shared fields on objects (`- shared: NAME` entries)."""
+    return any(
+        obj.kids("shared_field_association") for objs in manifest.objects.values() for obj in objs
+    )

@@ -45,10 +45,13 @@ class Operation:
     delete_path: str | None = None
     # Why a replace or delete destroys data, in words.
     reason: str | None = None
+    # An update that converts the stored values of a field to another type (Close does it in
+    # place; values that do not convert are lost): apply waits until it has finished.
+    converts: bool = False
 
     @property
     def destructive(self) -> bool:
-        return self.action in ("replace", "delete")
+        return self.action in ("replace", "delete") or self.converts
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -68,6 +71,8 @@ class Operation:
             d["delete"] = {"method": "DELETE", "path": self.delete_path}
         if self.reason is not None:
             d["reason"] = self.reason
+        if self.converts:
+            d["converts"] = True
         return d
 
     @classmethod
@@ -85,6 +90,7 @@ class Operation:
             defines=d.get("defines"),
             delete_path=delete.get("path"),
             reason=d.get("reason"),
+            converts=d.get("converts") is True,
         )
 
 

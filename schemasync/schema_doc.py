@@ -46,10 +46,13 @@ def _anchor(title: str) -> str:
 
 
 def _type_text(root: dict[str, Any], schema: dict[str, Any], plural: bool = False) -> str:
+    if "if" in schema:  # one of two things: a field or a placement, a label or a status
+        return " and ".join(_type_text(root, schema[branch], plural) for branch in ("else", "then"))
     target = resolve_ref(root, schema)
     if "title" in target and target.get("type") == "object":
         title = target["title"][0].lower() + target["title"][1:]
-        return f"[{title}{'s' if plural else ''}]({_anchor(target['title'])})"
+        ending = ("es" if title.endswith("s") else "s") if plural else ""
+        return f"[{title}{ending}]({_anchor(target['title'])})"
     schema = _resolve(root, schema)
     if "const" in schema:
         return f"`{json.dumps(schema['const'])}`"
@@ -72,7 +75,8 @@ def _objects(root: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     i = 0
     while i < len(found):
         for prop in found[i][1].get("properties", {}).values():
-            for sub in (prop, _resolve(root, prop).get("items", {})):
+            items = _resolve(root, prop).get("items", {})
+            for sub in (prop, items, items.get("else", {}), items.get("then", {})):
                 ref = sub.get("$ref")
                 target = resolve_ref(root, sub) if ref else {}
                 if ref and ref not in seen and target.get("type") == "object":

@@ -28,6 +28,9 @@ _KEYWORDS = frozenset(
         "enum",
         "items",
         "pattern",
+        "if",
+        "then",
+        "else",
     }
 )
 
@@ -102,6 +105,10 @@ def _check(value: Any, schema: Any, root: dict[str, Any]) -> bool:
         if target is None:
             raise _Unknown(ref)
         if not _check(value, target, root):
+            return False
+    if "if" in schema:
+        branch = schema.get("then" if _check(value, schema["if"], root) else "else", True)
+        if not _check(value, branch, root):
             return False
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]

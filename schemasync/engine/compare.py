@@ -25,6 +25,12 @@ PLAIN, ROLES, REF, LIST = range(4)
 Slot = tuple[Attr, str, str, "frozenset[str] | None", int]
 
 
+def _fits(slot: Slot, field_type: Any, owner_kind: str | None) -> bool:
+    """Whether an attribute applies to an object of this field type on this owner."""
+    when, owners = slot[3], slot[0].owner_kinds
+    return (when is None or field_type in when) and (owners is None or owner_kind in owners)
+
+
 def _conversion(attr: Attr) -> int:
     codec = attr.codec
     if isinstance(codec, Roles):
@@ -61,7 +67,8 @@ def compiled(kind: Kind) -> Compiled:
     if found is None:
         by_api = {a.api_key: a for a in kind.attrs}
         ordered = tuple(by_api[k] for k in kind.body_order if k in by_api)
-        ordered += tuple(a for a in kind.attrs if a not in ordered)
+        # set by a PUT only (archived): compared after the others
+        ordered += tuple(a for a in kind.attrs if not a.on_create)
         found = Compiled(
             kind=kind,
             view=tuple(_slot(a) for a in kind.attrs),
@@ -83,15 +90,17 @@ def _shown(conversion: int, value: Any) -> Any:
     return value
 
 
-def view(obj: Obj) -> dict[str, Any]:
-    """A manifest object's attributes as the user wrote them (names, not ids)."""
+def view(obj: Obj, *, created_only: bool = False) -> dict[str, Any]:
+    """A manifest object's attributes as the user wrote them (names, not ids); with
+    `created_only`, only those a create sends (the others follow in an update)."""
     c = compiled(obj.kind)
     values = obj.values
     field_type = values.get("type") if c.typed else None
+    owner_kind = obj.parent.kind.name if obj.parent is not None else None
     return {
-        key: _shown(conv, values[key])
-        for _, key, _, when, conv in c.view
-        if when is None or field_type in when
+        slot[1]: _shown(slot[4], values[slot[1]])
+        for slot in c.view
+        if _fits(slot, field_type, owner_kind) and not (created_only and not slot[0].on_create)
     }
 
 
@@ -113,10 +122,14 @@ def _to_api(slot: Slot, obj: Obj, address: str, resolver: Resolver) -> Any:
 
 
 def body(
-    obj: Obj, address: str, resolver: Resolver, parent: tuple[str, str] | None
+    obj: Obj,
+    address: str,
+    resolver: Resolver,
+    parent: tuple[str, str] | None,
+    owner_kind: str | None = None,
 ) -> dict[str, Any]:
     """The create body of a manifest object: the owner's id first, then the kind's body order
-    (only attributes that apply to the object's type)."""
+    (only attributes that apply to the object's type and owner)."""
     c = compiled(obj.kind)
     values = obj.values
     field_type = values.get("type") if c.typed else None
@@ -124,8 +137,8 @@ def body(
     if parent is not None:
         out[parent[0]] = parent[1]
     for slot in c.body:
-        when, conv = slot[3], slot[4]
-        if when is None or field_type in when:
+        if _fits(slot, field_type, owner_kind):
+            conv = slot[4]
             out[slot[2]] = (
                 values[slot[1]] if conv == PLAIN else _to_api(slot, obj, address, resolver)
             )
@@ -180,9 +193,12 @@ def compare(obj: Obj, live: Obj, want: dict[str, Any], resolver: Resolver) -> Di
                 "before": _shown_live(slot, before, resolver),
                 "after": _shown(conv, mine[key]),
             }
+    owner_kind = obj.parent.kind.name if obj.parent is not None else None
     for slot in c.update:
         attr, key, api, when, conv = slot
         if when is not None and (replacing or my_type not in when or live_type not in when):
+            continue
+        if attr.owner_kinds is not None and owner_kind not in attr.owner_kinds:
             continue
         before = theirs[key]
         after = want[api] if api in want else _to_api(slot, obj, "", resolver)

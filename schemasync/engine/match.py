@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from schemasync.errors import Problem
 from schemasync.model import Obj, Pos
@@ -16,9 +16,16 @@ def problem(pos: Pos | None, path: str, message: str) -> Problem:
 
 
 def match(
-    specs: Sequence[Obj], live: Sequence[Obj], what: str, prefix: str, problems: list[Problem]
+    specs: Sequence[Obj],
+    live: Sequence[Obj],
+    what: str,
+    prefix: str,
+    problems: list[Problem],
+    *,
+    path_of: Callable[[Obj], str] | None = None,
 ) -> dict[str, Obj]:
     """Returns manifest name -> live object. Ambiguity is a problem, never a guess."""
+    path = path_of or (lambda spec: prefix + spec.name)
     by_name: dict[str, list[Obj]] = {}
     for obj in live:
         by_name.setdefault(obj.name, []).append(obj)
@@ -31,7 +38,7 @@ def match(
             problems.append(
                 problem(
                     spec.pos,
-                    prefix + spec.name,
+                    path(spec),
                     f"{len(found)} live {what}s are named {spec.name!r} ({ids}): rename or delete "
                     "all but one in Close; schemasync never guesses which one you mean",
                 )
@@ -48,7 +55,7 @@ def match(
             problems.append(
                 problem(
                     spec.pos,
-                    prefix + spec.name,
+                    path(spec),
                     f"renamed_from {taken[0].name!r} cannot be honoured: that live {what} "
                     f"({taken[0].id}) is already matched by name to another {what} of the manifest",
                 )
@@ -58,7 +65,7 @@ def match(
             problems.append(
                 problem(
                     spec.pos,
-                    prefix + spec.name,
+                    path(spec),
                     f"renamed_from matches {len(candidates)} live {what}s: {ids}; keep one name in "
                     "renamed_from, or rename or delete the others in Close",
                 )

@@ -1,22 +1,31 @@
 """compute_plan: the operations that make the live org match the manifest, in dependency order.
 
-The traversal is generic: top-level kinds in rank order, their objects sorted by name, each
+The traversal is generic: the managed top-level kinds, their objects sorted by name, each
 object's children in manifest order. Each operation lands in a stage its kind declares
-(writes, updates, deletes); stages run in order, deletes sorted by address.
+(writes, updates, deletes); stages run in order, deletes sorted by address. Sections the
+manifest does not name are neither planned nor listed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
-from schemasync.engine.compare import body, compare, created, view
+from schemasync.engine import order as display
+from schemasync.engine import placements
+from schemasync.engine.compare import Difference, body, compare, created, view
 from schemasync.engine.match import match, problem
 from schemasync.engine.protect import check_protected
 from schemasync.engine.resolve import Resolver
+from schemasync.engine.statuses import StatusPlanner
 from schemasync.errors import PlanError, Problem
-from schemasync.kinds import CHILDREN, TOP_KINDS, Kind
+from schemasync.kinds import FIELD_KINDS, TOP_KINDS, Kind, children_of
 from schemasync.kinds.base import Ref
+from schemasync.kinds.custom_objects import CUSTOM_OBJECT_TYPE
+from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
+from schemasync.kinds.standard import STANDARD_OBJECT
+from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
 from schemasync.live import LiveState
 from schemasync.model import Manifest, Obj, Pos
 from schemasync.placeholders import placeholder
@@ -24,6 +33,7 @@ from schemasync.plan import Operation, Plan, Unmanaged
 from schemasync.util import gc_paused
 
 REORDER_STAGE = 80
+LEGACY_READ = frozenset({"fields", "types", "roles"})
 
 
 class Planner:
@@ -42,19 +52,27 @@ class Planner:
         self.allow_replace = allow_replace
         self.protect = frozenset(protect)
         self.problems: list[Problem] = []
-        self.resolver = Resolver(live, prune, self.problems)
+        managed = {k.name for k in TOP_KINDS if k.section and manifest.manages(k.section)}
+        self.resolver = Resolver(live, prune, self.problems, pruned=managed if prune else set())
         self.stages: dict[int, list[Operation]] = {}
         self.unmanaged: list[tuple[int, Unmanaged]] = []
         # live id -> the manifest object it was matched with (or its owner's), for messages
         self.positions: dict[str, Pos | None] = {}
+        self.doomed: set[str] = set()  # live ids this plan deletes or replaces
+
+    def managed(self, kind: Kind, instance: str = "") -> bool:
+        section = f"{instance}.{kind.section}" if instance else kind.section
+        return self.manifest.manages(section)
 
     # -- the traversal ---------------------------------------------------------------------
 
     def run(self) -> Plan:
         matched: dict[str, dict[str, Obj]] = {}
         for kind in TOP_KINDS:
-            specs = self.manifest.top(kind)
-            found = match(specs, self.live.top(kind.name), kind.noun, "", self.problems)
+            if kind is STANDARD_OBJECT:
+                continue
+            specs = self.manifest.top(kind) if self.managed(kind) else ()
+            found = match(specs, self.live.top(kind.name), kind.noun, _prefix(kind), self.problems)
             matched[kind.name] = found
             self.resolver.matched[kind.name] = found
             self.resolver.planned[kind.name] = {
@@ -64,6 +82,11 @@ class Planner:
                 for o in specs
             }
         for kind in TOP_KINDS:
+            if kind is STANDARD_OBJECT:
+                self._plan_standard()
+                continue
+            if not self.managed(kind):
+                continue
             found = matched[kind.name]
             for obj in sorted(self.manifest.top(kind), key=lambda o: o.name):
                 self._plan_object(obj, found.get(obj.name), None, (), None)
@@ -76,8 +99,21 @@ class Planner:
             operations=ops,
             unmanaged=tuple(u for _, u in sorted(self.unmanaged, key=_unmanaged_key)),
             fingerprint=self.live.fingerprint(),
-            options={"prune": self.prune, "allow_replace": self.allow_replace},
+            options=self._options(),
         )
+
+    def _options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"prune": self.prune, "allow_replace": self.allow_replace}
+        if self.manifest.sections != {CUSTOM_OBJECT_TYPE.section}:
+            options["sections"] = sorted(self.manifest.sections)
+        if self.live.read and self.live.read != LEGACY_READ:
+            options["read"] = sorted(self.live.read)  # apply --plan reads the same lists
+        return options
+
+    def _plan_standard(self) -> None:
+        for obj in self.manifest.top(STANDARD_OBJECT):
+            live = self.live.singleton(obj.name)
+            self._plan_object(obj, live, None, (), None)
 
     def _plan_object(
         self,
@@ -91,11 +127,47 @@ class Planner:
         whether it is written anew: created or replaced)."""
         kind = obj.kind
         key = (*owner_key, obj.name)
-        address = kind.address_of(key)
-        parent = (kind.parent_key, owner_id) if kind.parent_key and owner_id else None
-        want = body(obj, address, self.resolver, parent)
-        new = live is None
+        if kind is STANDARD_OBJECT:
+            my_id, new = obj.name, False
+        else:
+            my_id, new = self._plan_own(obj, live, owner, owner_id, key)
+        instance = obj.name if kind is STANDARD_OBJECT else ""
+        planned: dict[str, list[tuple[Obj, str, bool]]] = {}
+        for child in children_of(kind, instance):
+            if kind is STANDARD_OBJECT and not self.managed(child, instance):
+                continue
+            if child in (LEAD_STATUS, PIPELINE):
+                StatusPlanner(self, child).plan(obj, live)
+            else:
+                planned[child.name] = self._plan_children(child, obj, live, key, my_id)
+        if kind.ordered and live is not None and planned:
+            self._reorder(obj, live, key, planned)
+        return my_id, new
+
+    def _plan_own(
+        self,
+        obj: Obj,
+        live: Obj | None,
+        owner: Obj | None,
+        owner_id: str | None,
+        key: tuple[str, ...],
+    ) -> tuple[str, bool]:
+        """The object's own create, update, conversion or replace."""
+        kind = obj.kind
+        address = self._address(obj, owner, key)
+        want = self._body(obj, owner, owner_id, address)
+        path: str = kind.collection
+        item: Callable[[str], str] = kind.item_path
+        if kind is PLACEMENT:
+            shared_id = self._shared_id(obj, address)
+            assert owner is not None and owner_id is not None
+            path = placements.collection(shared_id)
+            item = partial(_placement_path, shared_id, owner, owner_id)
+            want = placements.create_body(owner, owner_id, want)
+            if live is not None and shared_id != live.id:
+                live = None  # its shared field is replaced: the placement goes with it
         if live is None:
+            my_id = placeholder(kind.name, key)
             self._add(
                 kind.write_stage,
                 Operation(
@@ -103,51 +175,117 @@ class Planner:
                     kind.name,
                     address,
                     "POST",
-                    kind.collection,
+                    path,
                     want,
-                    created(view(obj)),
-                    defines=placeholder(kind.name, key),
+                    created(view(obj, created_only=True)),
+                    defines=my_id if kind.has_id else None,
                 ),
             )
+            self._follow_up(obj, my_id, address)
+            return (self._shared_id(obj, address) if kind is PLACEMENT else my_id), True
+        my_id = live.id or ""
+        self.positions[my_id] = obj.pos
+        self._converting(obj, live, address)
+        diff = compare(obj, live, want, self.resolver)
+        replace = [k for k in diff.replacing if not self._converts(kind, k, diff)]
+        if replace:
             my_id = placeholder(kind.name, key)
-        else:
-            my_id = live.id or ""
-            self.positions[my_id] = obj.pos
-            diff = compare(obj, live, want, self.resolver)
-            if diff.replacing:
-                new = True
-                my_id = placeholder(kind.name, key)
-                self._add(kind.write_stage, self._replace(obj, live, want, diff, key, owner))
-            elif diff.body:
-                self._add(
-                    kind.update_stage,
-                    Operation(
-                        "update",
-                        kind.name,
-                        address,
-                        "PUT",
-                        kind.item_path(my_id),
-                        diff.body,
-                        diff.changes,
-                        id=live.id,
-                    ),
+            self.doomed.add(live.id or "")
+            self._add(kind.write_stage, self._replace(obj, live, want, diff, key, owner, replace))
+            if kind is SHARED_FIELD:
+                self.resolver.planned[kind.name][obj.name] = my_id
+            return my_id, True
+        if diff.replacing:  # a conversion of stored values, in place
+            self._add(kind.update_stage, self._conversion(obj, live, want, diff, address))
+        elif diff.body:
+            self._add(
+                kind.update_stage,
+                Operation(
+                    "update",
+                    kind.name,
+                    address,
+                    "PUT",
+                    item(my_id),
+                    diff.body,
+                    diff.changes,
+                    id=live.id if kind.has_id else None,
+                ),
+            )
+        return my_id, False
+
+    # -- one object's pieces ---------------------------------------------------------------
+
+    def _address(self, obj: Obj, owner: Obj | None, key: tuple[str, ...]) -> str:
+        if obj.kind is PLACEMENT and owner is not None:
+            return placements.address(owner, key[:-1], obj.name)
+        return obj.kind.address_of(key)
+
+    def _body(
+        self, obj: Obj, owner: Obj | None, owner_id: str | None, address: str
+    ) -> dict[str, Any]:
+        kind = obj.kind
+        parent = (kind.parent_key, owner_id) if kind.parent_key and owner_id else None
+        return body(obj, address, self.resolver, parent, owner.kind.name if owner else None)
+
+    def _shared_id(self, obj: Obj, address: str) -> str:
+        found = self.resolver.reference_id(
+            obj.name, SHARED_FIELD.name, obj.pos, f"{address}.shared"
+        )
+        return found or placeholder(SHARED_FIELD.name, (obj.name,))
+
+    def _follow_up(self, obj: Obj, my_id: str, address: str) -> None:
+        """Attributes a create cannot carry (archived): a PUT right after it."""
+        kind = obj.kind
+        later = {
+            a.api_key: obj.values[a.key]
+            for a in kind.attrs
+            if not a.on_create and obj.values[a.key] != a.default
+        }
+        if later:
+            changes = {
+                a.key: {"before": a.default, "after": obj.values[a.key]}
+                for a in kind.attrs
+                if a.api_key in later
+            }
+            self._add(
+                kind.update_stage,
+                Operation(
+                    "update", kind.name, address, "PUT", kind.item_path(my_id), later, changes
+                ),
+            )
+
+    def _converts(self, kind: Kind, key: str, diff: Difference) -> bool:
+        attr = kind.attr(key)
+        if attr.replace_if is None or key not in diff.changes:
+            return False
+        change = diff.changes[key]
+        return not attr.replace_if(change["before"], change["after"])
+
+    def _converting(self, obj: Obj, live: Obj, address: str) -> None:
+        target = self.live.converting.get(live.id or "")
+        if target:
+            self.problems.append(
+                problem(
+                    obj.pos,
+                    address,
+                    f"Close is still converting this field's values to {target}: wait until it "
+                    "finishes (a minute or two), then plan again",
                 )
-        for child in CHILDREN[kind.name]:
-            self._plan_children(child, obj, live, key, my_id)
-        return my_id, new
+            )
 
     def _replace(
         self,
         obj: Obj,
         live: Obj,
         want: dict[str, Any],
-        diff: Any,
+        diff: Difference,
         key: tuple[str, ...],
         owner: Obj | None,
+        replacing: list[str],
     ) -> Operation:
         kind = obj.kind
         address = kind.address_of(key)
-        what = " and ".join(diff.replacing)
+        what = " and ".join(replacing)
         on = kind.values_on.format(owner=owner.name if owner is not None else obj.name)
         reason = (
             f"a {kind.noun}'s {what} cannot change in place: the {kind.noun} is deleted and "
@@ -178,6 +316,48 @@ class Planner:
             reason=reason,
         )
 
+    def _conversion(
+        self, obj: Obj, live: Obj, want: dict[str, Any], diff: Difference, address: str
+    ) -> Operation:
+        """A type change that Close makes in place, converting the stored values."""
+        kind = obj.kind
+        after = obj.values["type"]
+        reason = (
+            f"the field's values are converted to {after} in place (it keeps its id); "
+            "values that do not convert are lost"
+        )
+        if not self.allow_replace:
+            self.problems.append(
+                problem(
+                    obj.pos,
+                    address,
+                    f"{reason}; re-run with --allow-replace to plan this conversion, or keep "
+                    "the old type",
+                )
+            )
+        put = dict(diff.body)
+        put["type"] = after
+        changes = dict(diff.changes)
+        field_type = obj.values.get("type")
+        for attr in kind.attrs:  # what the new type needs (choices), sent with it
+            if attr.when is not None and attr.applies(field_type) and attr.api_key in want:
+                put[attr.api_key] = want[attr.api_key]
+                changes.setdefault(attr.key, {"before": None, "after": view(obj)[attr.key]})
+        return Operation(
+            "update",
+            kind.name,
+            address,
+            "PUT",
+            kind.item_path(live.id or ""),
+            put,
+            changes,
+            id=live.id,
+            reason=reason,
+            converts=True,
+        )
+
+    # -- children, orders, leftovers -------------------------------------------------------
+
     def _plan_children(
         self,
         kind: Kind,
@@ -185,63 +365,77 @@ class Planner:
         live_owner: Obj | None,
         owner_key: tuple[str, ...],
         owner_id: str,
-    ) -> None:
+    ) -> list[tuple[Obj, str, bool]]:
+        """Plan an owner's children of one kind; returns (spec, id or placeholder, new)."""
         specs = owner.kids(kind)
         live_kids = live_owner.kids(kind) if live_owner is not None else []
-        prefix = kind.address_of((*owner_key, ""))
-        found = match(specs, live_kids, kind.noun, prefix, self.problems)
-        # The order the children will have once the other operations ran: kept live children
-        # in live order, then new ones appended in creation order (the server appends them).
-        appended: list[str] = []
-        ids: dict[str, str] = {}
+        found = match(
+            specs, live_kids, kind.noun, self._child_prefix(kind, owner, owner_key), self.problems
+        )
+        out = []
         for spec in specs:
-            ids[spec.name], new = self._plan_object(
+            planned_id, new = self._plan_object(
                 spec, found.get(spec.name), owner, owner_key, owner_id
             )
-            if new:
-                appended.append(spec.name)
-        spec_by_live = {o.id: name for name, o in found.items()}
-        moved = set(appended)
-        kept = [
-            spec_by_live[o.id]
-            for o in live_kids
-            if o.id in spec_by_live and spec_by_live[o.id] not in moved
-        ]
-        unmanaged_kept = []
+            out.append((spec, planned_id, new))
+        matched = {o.id for o in found.values()}
         for o in live_kids:
-            if o.id in spec_by_live:
+            if o.id in matched:
                 continue
-            address = kind.address_of((*owner_key, o.name))
-            self.positions[o.id or ""] = owner.pos
+            address = self._address(o, owner, (*owner_key, o.name))
+            if o.kind.has_id:
+                self.positions[o.id or ""] = owner.pos
             if self.prune:
-                self._add(kind.delete_stage, _delete(o, address, owner.name))
+                self._add(kind.delete_stage, self._delete(o, address, owner.name, owner, owner_id))
             else:
                 self._unmanage(o, address)
-                unmanaged_kept.append(o.id)
-        wanted = [s.name for s in specs]
-        predicted = kept + appended
-        owner_kind = owner.kind
-        if live_owner is not None and predicted != wanted and owner_kind.order_path:
-            order = {
-                "fields": [{"id": ids[n]} for n in wanted] + [{"id": i} for i in unmanaged_kept]
-            }
-            self._add(
-                REORDER_STAGE,
-                Operation(
-                    "reorder",
-                    owner_kind.name,
-                    owner_kind.address_of(owner_key),
-                    "PUT",
-                    owner_kind.order_path.format(id=live_owner.id),
-                    order,
-                    {"order": {"before": predicted, "after": wanted}},
-                    id=live_owner.id,
-                ),
-            )
+        return out
+
+    def _child_prefix(self, kind: Kind, owner: Obj, owner_key: tuple[str, ...]) -> str:
+        if kind is PLACEMENT:
+            return placements.address(owner, owner_key, "")
+        return kind.address_of((*owner_key, ""))
+
+    def _reorder(
+        self,
+        owner: Obj,
+        live_owner: Obj,
+        owner_key: tuple[str, ...],
+        planned: dict[str, list[tuple[Obj, str, bool]]],
+    ) -> None:
+        kind = owner.kind
+        entries = sorted(
+            (e for name in kind.ordered for e in planned.get(name, [])), key=lambda e: e[0].seq
+        )
+        wanted = [spec.name for spec, _, _ in entries]
+        ids = {spec.name: planned_id for spec, planned_id, _ in entries}
+        # creation order: fields are created before placements (their stages)
+        new = [spec.name for spec, _, is_new in entries if is_new and spec.kind is not PLACEMENT]
+        new += [spec.name for spec, _, is_new in entries if is_new and spec.kind is PLACEMENT]
+        kept = {planned_id: spec.name for spec, planned_id, is_new in entries if not is_new}
+        live_order = [i for i in (live_owner.order or _ids(live_owner)) if i not in self.doomed]
+        predicted = display.predicted(live_order, kept, new)
+        if predicted == wanted:
+            return
+        order = display.complete(live_order, wanted, ids, kept)
+        self._add(
+            REORDER_STAGE,
+            Operation(
+                "reorder",
+                kind.name,
+                kind.address_of(owner_key),
+                "PUT",
+                kind.order_path.format(id=live_owner.id),
+                {"fields": [{"id": i} for i in order]},
+                {"order": {"before": predicted, "after": wanted}},
+                id=live_owner.id,
+            ),
+        )
 
     def _leftovers(self, kind: Kind, found: dict[str, Obj]) -> None:
         """Live top-level objects the manifest does not name: unmanaged, or deleted with
-        --prune (referrers first: the API refuses to delete what a field still references)."""
+        --prune (what references them first: the API refuses to delete a type that a field
+        still references, and cascading would destroy values the plan does not show)."""
         managed = {o.id for o in found.values()}
         left = [o for o in self.live.top(kind.name) if o.id not in managed]
         if not self.prune:
@@ -249,32 +443,141 @@ class Planner:
                 self._unmanage(o, kind.address_of((o.name,)))
             return
         doomed = {o.id for o in left}
-        already: set[str | None] = {
+        self.doomed |= {o.id or "" for o in left}
+        already = {
             op.id
             for ops in self.stages.values()
             for op in ops
             if op.action in ("delete", "replace")
         }
-        for owner in self.live.top(kind.name):
-            for child in CHILDREN[kind.name]:
-                refs = [a for a in child.attrs if isinstance(a.codec, Ref)]
-                for o in owner.kids(child):
-                    target = next((o.values[a.key] for a in refs if o.values[a.key]), None)
-                    if target in doomed and target != owner.id and o.id not in already:
-                        address = child.address_of((owner.name, o.name))
-                        self._add(child.delete_stage, _delete(o, address, owner.name))
-                        already.add(o.id)
+        for owner, _child, obj in self._referrers(doomed):
+            if obj.id in already or (
+                owner is not None and obj.values.get("references") == owner.id
+            ):
+                continue
+            key = (owner.name, obj.name) if owner is not None else (obj.name,)
+            address = obj.kind.address_of(key)
+            self._add(
+                obj.kind.delete_stage,
+                self._delete(
+                    obj,
+                    address,
+                    owner.name if owner else obj.name,
+                    owner,
+                    owner.id if owner else None,
+                ),
+            )
+            already.add(obj.id)
         for o in left:
-            self._add(kind.delete_stage, _delete(o, kind.address_of((o.name,)), o.name))
+            self._refuse_if_referenced(o)
+            self._refuse_if_placed_elsewhere(o)
+            self._add(
+                kind.delete_stage, self._delete(o, kind.address_of((o.name,)), o.name, None, None)
+            )
+
+    def _referrers(self, doomed: set[str | None]) -> Iterable[tuple[Obj | None, Kind, Obj]]:
+        """Live fields (of every kind read) that reference one of `doomed`."""
+        for kind in FIELD_KINDS:
+            refs = [a for a in kind.attrs if isinstance(a.codec, Ref)]
+            for owner, obj in _live_of_kind(self.live, kind):
+                if any(obj.values.get(a.key) in doomed for a in refs):
+                    yield owner, kind, obj
+
+    def _refuse_if_referenced(self, obj: Obj) -> None:
+        """A type that a field outside the plan's reach still references is never deleted."""
+        if obj.kind is not CUSTOM_OBJECT_TYPE:
+            return
+        for field_id, name in self.live.back_references.get(obj.id or "", ()):
+            seen = self.live.by_id(field_id)
+            if seen is not None and (seen.id in self.doomed or _deleted(self, seen)):
+                continue
+            if seen is not None and seen.parent is obj:
+                continue  # its own field goes with it
+            where = f"{seen.kind.noun} {self._live_address(seen)!r}" if seen else f"field {name!r}"
+            self.problems.append(
+                problem(
+                    None,
+                    obj.name,
+                    f"cannot delete type {obj.name!r}: {where} ({field_id}) references it and "
+                    "this plan keeps it (or does not manage its section): delete or change that "
+                    "field first, or keep the type",
+                )
+            )
+
+    def _refuse_if_placed_elsewhere(self, obj: Obj) -> None:
+        """A shared field placed on an object whose section is not managed is never deleted."""
+        if obj.kind is not SHARED_FIELD:
+            return
+        for where in self.live.placed_on.get(obj.id or "", ()):
+            if not self._managed_place(where):
+                self.problems.append(
+                    problem(
+                        None,
+                        SHARED_FIELD.address_of((obj.name,)),
+                        f"cannot delete shared field {obj.name!r}: it is placed on {where}, whose "
+                        "section this manifest does not manage (deleting it would destroy those "
+                        "values too): manage that section, or keep the shared field",
+                    )
+                )
+
+    def _managed_place(self, where: str) -> bool:
+        if where in ("lead", "contact", "opportunity"):
+            return self.manifest.manages(f"{where}.fields")
+        owner = self.live.by_id(where)
+        if owner is None:
+            return False
+        return self.manifest.manages(owner.kind.section)
+
+    def _live_address(self, obj: Obj) -> str:
+        if obj.parent is not None:
+            return obj.kind.address_of((obj.parent.name, obj.name))
+        return obj.kind.address_of((obj.name,))
 
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _add(self, stage: int, op: Operation) -> None:
         self.stages.setdefault(stage, []).append(op)
+        if op.action == "delete" and op.id:
+            self.doomed.add(op.id)
 
     def _unmanage(self, obj: Obj, address: str) -> None:
         self.unmanaged.append(
             (obj.kind.rank, Unmanaged(obj.kind.name, address, obj.id or "", _detail(obj)))
+        )
+
+    def _delete(
+        self, obj: Obj, address: str, owner_name: str, owner: Obj | None, owner_id: str | None
+    ) -> Operation:
+        kind = obj.kind
+        path = kind.item_path(obj.id or "")
+        if kind is PLACEMENT and owner is not None and owner_id is not None:
+            path = placements.item_path(obj.id or "", owner, owner_id)
+        kids = [k for kids in obj.children.values() for k in kids]
+        if kind.delete_reason:
+            reason = kind.delete_reason
+        elif kind.ordered:
+            placed = len(obj.kids(PLACEMENT))
+            fields = _plural(len(kids) - placed, "field")
+            if placed:
+                fields += f" and {_plural(placed, 'shared field placement')}"
+            reason = f"deleting the {kind.noun} destroys every {obj.name} object and its {fields}"
+        elif kind is PLACEMENT:
+            reason = (
+                f"removing the placement destroys the shared field's values on every {owner_name}"
+            )
+        else:
+            on = kind.values_on.format(owner=owner_name)
+            reason = f"deleting the {kind.noun} destroys its values on {on}"
+        return Operation(
+            "delete",
+            kind.name,
+            address,
+            "DELETE",
+            path,
+            None,
+            {kind.identity: {"before": obj.name, "after": None}},
+            id=obj.id if kind.has_id else None,
+            reason=reason,
         )
 
     def _ordered(self) -> tuple[Operation, ...]:
@@ -287,6 +590,32 @@ class Planner:
         return tuple(out)
 
 
+def _placement_path(shared_id: str, owner: Obj, owner_id: str, _object_id: str) -> str:
+    return placements.item_path(shared_id, owner, owner_id)
+
+
+def _prefix(kind: Kind) -> str:
+    return kind.address_of(("",))
+
+
+def _ids(owner: Obj) -> tuple[str, ...]:
+    return tuple(k.id or "" for kids in owner.children.values() for k in kids)
+
+
+def _deleted(planner: Planner, obj: Obj) -> bool:
+    return obj.id in planner.doomed
+
+
+def _live_of_kind(live: LiveState, kind: Kind) -> Iterable[tuple[Obj | None, Obj]]:
+    if kind.parent is None:
+        for obj in live.top(kind.name):
+            yield None, obj
+        return
+    for parent in live.top(kind.parent):
+        for obj in parent.kids(kind):
+            yield parent, obj
+
+
 def _unmanaged_key(item: tuple[int, Unmanaged]) -> tuple[int, str, str]:
     return item[0], item[1].address, item[1].id
 
@@ -297,34 +626,16 @@ def _plural(n: int, noun: str) -> str:
 
 def _detail(obj: Obj) -> str:
     """What an unmanaged object is, in a few words."""
+    if obj.kind is PLACEMENT:
+        return "shared field placement"
     if "type" in obj.values:
         return f"type {obj.values['type']}"
-    kids = [k for kids in obj.children.values() for k in kids]
-    return _plural(len(kids), "field")
-
-
-def _delete(obj: Obj, address: str, owner_name: str) -> Operation:
-    kind = obj.kind
-    if CHILDREN[kind.name]:
-        kids = [k for kids in obj.children.values() for k in kids]
-        reason = (
-            f"deleting the {kind.noun} destroys every {obj.name} object and its "
-            f"{_plural(len(kids), 'field')}"
-        )
-    else:
-        on = kind.values_on.format(owner=owner_name)
-        reason = f"deleting the {kind.noun} destroys its values on {on}"
-    return Operation(
-        "delete",
-        kind.name,
-        address,
-        "DELETE",
-        kind.item_path(obj.id or ""),
-        None,
-        {kind.identity: {"before": obj.name, "after": None}},
-        id=obj.id,
-        reason=reason,
-    )
+    if obj.kind is PIPELINE:
+        n = len(obj.kids(OPPORTUNITY_STATUS))
+        return f"{n} status{'' if n == 1 else 'es'}"
+    placed = len(obj.kids(PLACEMENT))
+    text = _plural(sum(len(k) for k in obj.children.values()) - placed, "field")
+    return text + (f", {_plural(placed, 'placement')}" if placed else "")
 
 
 def compute_plan(

@@ -19,9 +19,17 @@ class Resolver:
     manifest object will have (live id, or the placeholder of its create); `matched` the
     live object each manifest object was paired with."""
 
-    def __init__(self, live: LiveState, prune: bool, problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        live: LiveState,
+        prune: bool,
+        problems: list[Problem],
+        pruned: set[str] | None = None,
+    ) -> None:
         self.live = live
         self.prune = prune
+        # kinds whose live objects the manifest does not name are deleted by this plan
+        self.pruned = pruned if pruned is not None else set()
         self.problems = problems
         self.planned: dict[str, dict[str, str]] = {}
         self.matched: dict[str, dict[str, Obj]] = {}
@@ -113,7 +121,7 @@ class Resolver:
             return None
         live = self._live_by_name.get(kind_name, {}).get(target, [])
         if len(live) == 1:
-            if self.prune:
+            if kind_name in self.pruned:
                 self.problems.append(
                     problem(
                         pos,

@@ -4,35 +4,74 @@
 point at it. Read the modules like the API's own tables: what exists, which attributes each
 object has, and which of them can change in place (Mut.UPDATE), only by a replace
 (Mut.REPLACE), or by a conversion of the stored values (Mut.CONVERT).
+
+    custom_objects.py   custom object types and their fields
+    activities.py       custom activity types and their fields
+    standard.py         leads, contacts, opportunities and their fields
+    shared.py           shared fields and their placements on objects
+    statuses.py         lead statuses, pipelines, opportunity statuses
 """
 
 from __future__ import annotations
 
+from schemasync.kinds.activities import ACTIVITY_FIELD, CUSTOM_ACTIVITY_TYPE
 from schemasync.kinds.base import Attr, Kind, Mut
 from schemasync.kinds.custom_objects import CUSTOM_FIELD, CUSTOM_OBJECT_TYPE
+from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
+from schemasync.kinds.standard import (
+    CONTACT_FIELD,
+    LEAD_FIELD,
+    OPPORTUNITY_FIELD,
+    STANDARD_OBJECT,
+    STANDARD_OBJECTS,
+)
+from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
 
-KINDS: tuple[Kind, ...] = (CUSTOM_OBJECT_TYPE, CUSTOM_FIELD)
+KINDS: tuple[Kind, ...] = (
+    STANDARD_OBJECT,
+    CUSTOM_OBJECT_TYPE,
+    CUSTOM_ACTIVITY_TYPE,
+    SHARED_FIELD,
+    CUSTOM_FIELD,
+    ACTIVITY_FIELD,
+    LEAD_FIELD,
+    CONTACT_FIELD,
+    OPPORTUNITY_FIELD,
+    PLACEMENT,
+    LEAD_STATUS,
+    PIPELINE,
+    OPPORTUNITY_STATUS,
+)
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
 ROLES_PATH = "/role/"
 
-__all__ = [
-    "noun_of",
-    "order_noun_of",
-    "BY_NAME",
-    "CHILDREN",
-    "KINDS",
-    "ROLES_PATH",
-    "TOP_KINDS",
-    "Attr",
-    "Kind",
-    "Mut",
-]
-
 # Each kind's child kinds (the lists its manifest objects hold), in KINDS order.
 CHILDREN: dict[str, tuple[Kind, ...]] = {
-    k.name: tuple(c for c in KINDS if c.parent == k.name) for k in KINDS
+    k.name: tuple(c for c in KINDS if c.owned_by(k.name)) for k in KINDS
 }
-TOP_KINDS: tuple[Kind, ...] = tuple(k for k in KINDS if k.parent is None)
+# Top-level kinds, in the order a plan visits them (their own objects sorted by name).
+TOP_KINDS: tuple[Kind, ...] = (
+    CUSTOM_OBJECT_TYPE,
+    CUSTOM_ACTIVITY_TYPE,
+    SHARED_FIELD,
+    STANDARD_OBJECT,
+)
+# The field kinds, whose objects `references` a custom object type.
+FIELD_KINDS: tuple[Kind, ...] = (
+    CUSTOM_FIELD,
+    ACTIVITY_FIELD,
+    LEAD_FIELD,
+    CONTACT_FIELD,
+    OPPORTUNITY_FIELD,
+    SHARED_FIELD,
+)
+
+
+def children_of(kind: Kind, instance: str = "") -> tuple[Kind, ...]:
+    """The child kinds of an object of `kind` (a singleton's own only: lead fields on lead)."""
+    return tuple(
+        c for c in CHILDREN[kind.name] if not c.parent_instance or c.parent_instance == instance
+    )
 
 
 def noun_of(kind_name: str) -> str:
@@ -46,3 +85,20 @@ def order_noun_of(kind_name: str) -> str:
     """What a reorder of an owner of this kind sets ("field order")."""
     kind = BY_NAME.get(kind_name)
     return kind.order_noun if kind is not None else "order"
+
+
+__all__ = [
+    "BY_NAME",
+    "CHILDREN",
+    "FIELD_KINDS",
+    "KINDS",
+    "ROLES_PATH",
+    "STANDARD_OBJECTS",
+    "TOP_KINDS",
+    "Attr",
+    "Kind",
+    "Mut",
+    "children_of",
+    "noun_of",
+    "order_noun_of",
+]

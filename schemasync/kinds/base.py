@@ -120,13 +120,21 @@ class Attr:
     live_strict: bool = False
     # Read from the live response when it is missing or null (name_plural: "").
     live_missing: Any = None
+    # Applies only to objects whose owner is of one of these kinds (a placement's `required`
+    # exists on custom object and activity types only).
+    owner_kinds: frozenset[str] | None = None
+    # A per-value reason to replace an attribute whose `mut` is CONVERT: a lead field's type
+    # converts in place, except to or from a reference (close-api-schema.md §2.4).
+    replace_if: Callable[[Any, Any], bool] | None = None
     api_key: str = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_key", self.api or self.key)
 
-    def applies(self, field_type: Any) -> bool:
-        return self.when is None or field_type in self.when
+    def applies(self, field_type: Any, owner_kind: str | None = None) -> bool:
+        return (self.when is None or field_type in self.when) and (
+            self.owner_kinds is None or owner_kind in self.owner_kinds
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,6 +150,16 @@ class Kind:
     section: str  # the manifest key of the list that holds these objects
     parent: str | None = None  # the owner's kind name
     parent_key: str | None = None  # the API key naming the owner (custom_object_type_id)
+    # Kinds whose objects may own objects of this kind, when there are several (placements).
+    owners: tuple[str, ...] = ()
+    # Fixed objects of this kind, each a top-level mapping of the manifest (lead, contact...).
+    singletons: tuple[str, ...] = ()
+    # The one singleton this kind lives under (lead fields under `lead`).
+    parent_instance: str = ""
+    has_id: bool = True  # placements have no id of their own
+    # The manifest section this kind's objects are managed under, as `section` of the owner
+    # ("lead.fields") or top-level ("custom_object_types"); "" = with its owner.
+    managed_as: str = ""
     identity: str = "name"
     # Stages of the plan (operations run by stage, then by traversal order within one).
     write_stage: int = 0
@@ -151,10 +169,13 @@ class Kind:
     # what the order is called in a plan ("field order" of a type).
     order_path: str = ""
     order_noun: str = "field order"
+    ordered: tuple[str, ...] = ()  # the child kinds whose objects the order lists
     # The live list this kind is read from (GET), and whether it pages.
     list_path: str = ""
     # Why deleting or replacing destroys data, with {owner} for the owner's name.
     values_on: str = "every {owner}"
+    # What a delete does, when it is not "destroys its values on ..." (statuses, pipelines).
+    delete_reason: str = ""
     address_of: Callable[[tuple[str, ...]], str] = field(default=lambda key: ".".join(key))
 
     def attr(self, key: str) -> Attr:
@@ -165,3 +186,6 @@ class Kind:
 
     def item_path(self, object_id: str) -> str:
         return f"{self.collection}{object_id}/"
+
+    def owned_by(self, owner: str) -> bool:
+        return self.parent == owner or owner in self.owners

@@ -15,6 +15,8 @@ FIELD_TYPES = (
     "custom_object",
     "hidden",
 )
+# `textarea` exists on custom activity fields only (Close: custom field types).
+ACTIVITY_FIELD_TYPES = (*FIELD_TYPES, "textarea")
 MULTI_VALUE_TYPES = frozenset({"user", "choices", "contact", "custom_object"})
 BUILTIN_ROLES = ("admin", "superuser", "user", "restricteduser")
 

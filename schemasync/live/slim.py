@@ -21,15 +21,20 @@ class Slim:
     (null values dropped too: the parser reads every key with .get(), so null and missing
     read alike), cuts the objects in a `nested` key's list down to their own keys, and keeps
     one str per distinct value of the `shared` keys (ids and kinds that repeat on every
-    field). Anything else, wrong types included, passes through for the parser to judge.
+    field). A nested item that is a shared field's entry (`is_shared: true`) also keeps the
+    `nested_shared` keys. Anything else, wrong types included, passes through for the parser
+    to judge.
     """
 
     keys: frozenset[str]
     nested: Mapping[str, frozenset[str]] = field(default_factory=dict)
     shared: frozenset[str] = frozenset()
+    # Keys a nested item keeps besides `nested`'s when it is a shared field's entry.
+    nested_shared: frozenset[str] = frozenset()
 
     def hook(self) -> PairsHook:
         keys, nested, shared = self.keys | _ENVELOPE, self.nested, self.shared
+        more = self.nested_shared
         seen: dict[str, str] = {}
 
         def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -40,7 +45,11 @@ class Slim:
                 if key in nested and type(value) is list:
                     inner = nested[key]
                     value = [
-                        {k: v for k, v in item.items() if k in inner}
+                        {
+                            k: v
+                            for k, v in item.items()
+                            if k in inner or (k in more and item.get("is_shared") is True)
+                        }
                         if type(item) is dict
                         else item
                         for item in value

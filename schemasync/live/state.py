@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemasync.kinds.custom_objects import CUSTOM_FIELD, CUSTOM_OBJECT_TYPE
+from schemasync.kinds.shared import PLACEMENT
+from schemasync.kinds.standard import STANDARD_OBJECT
 from schemasync.model import Obj
 
 
@@ -24,7 +26,28 @@ class LiveState:
 
     objects: dict[str, list[Obj]] = field(default_factory=dict)
     roles: tuple[LiveRole, ...] = ()
+    # Which groups were read (live/groups.py): a plan only acts on what it read.
+    read: frozenset[str] = frozenset()
+    # Custom object type id -> the fields anywhere that reference it (id, name), as the type
+    # lists them (`back_reference_fields`): also fields of parts of the org not read.
+    back_references: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # Shared field id -> where it is placed (lead, contact, opportunity, or a type's id).
+    placed_on: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Field id -> the type its values are being converted to.
+    converting: dict[str, str] = field(default_factory=dict)
+    org_id: str | None = None
+    status_order: tuple[str, ...] = ()  # lead status ids as the organization orders them
     _by_id: dict[str, Obj] | None = field(default=None, repr=False)
+
+    def singleton(self, name: str) -> Obj:
+        """The live lead, contact or opportunity (made on first use: they always exist)."""
+        objs = self.objects.setdefault(STANDARD_OBJECT.name, [])
+        for obj in objs:
+            if obj.name == name:
+                return obj
+        obj = Obj(STANDARD_OBJECT, {"name": name}, id=name)
+        objs.append(obj)
+        return obj
 
     @property
     def types(self) -> list[Obj]:
@@ -38,10 +61,7 @@ class LiveState:
             index: dict[str, Obj] = {}
             for objs in self.objects.values():
                 for obj in objs:
-                    index[obj.id or ""] = obj
-                    for kids in obj.children.values():
-                        for kid in kids:
-                            index[kid.id or ""] = kid
+                    _index(obj, index)
             self._by_id = index
         return self._by_id.get(object_id)
 
@@ -59,6 +79,10 @@ class LiveState:
             "objects": {
                 name: [_obj_dict(o) for o in objs] for name, objs in sorted(self.objects.items())
             },
+            "back_references": {k: list(v) for k, v in sorted(self.back_references.items())},
+            "placed_on": {k: list(v) for k, v in sorted(self.placed_on.items())},
+            "converting": dict(sorted(self.converting.items())),
+            "org_id": self.org_id,
         }
 
     def __eq__(self, other: object) -> bool:
@@ -71,8 +95,10 @@ class LiveState:
 
         The bytes are compact, key-sorted JSON of `{"roles": [...], "types": [...]}`, both
         sorted by id (types as `_type_dict`), fed to the hash one type at a time so a big
-        org's whole dict and JSON text are never in memory at once. This layout is frozen:
-        a plan saved by an earlier version still applies.
+        org's whole dict and JSON text are never in memory at once. This layout is frozen
+        for what the custom-objects part of an org held before the other parts existed (a
+        plan saved by an earlier version still applies); every other part read is hashed
+        after it, by kind name, and only when it holds something.
         """
         digest = hashlib.sha256()
         roles = [{"id": r.id, "name": r.name} for r in sorted(self.roles, key=lambda r: r.id)]
@@ -81,8 +107,30 @@ class LiveState:
             if i:
                 digest.update(b",")
             digest.update(_canonical(_type_dict(t)))
-        digest.update(b"]}")
+        digest.update(b"]")
+        for name, objs in sorted(self.objects.items()):
+            if name != CUSTOM_OBJECT_TYPE.name and objs:
+                digest.update(b',"' + name.encode() + b'":')
+                digest.update(_canonical([_obj_dict(o) for o in objs]))
+        placements = [_obj_dict(p) for t in self.types for p in t.kids(PLACEMENT)]
+        extra = {
+            "converting": self.converting,
+            "placed_on": {k: list(v) for k, v in self.placed_on.items()},
+            "placements": placements,
+        }
+        for key, value in extra.items():
+            if value:
+                digest.update(b',"' + key.encode() + b'":' + _canonical(value))
+        digest.update(b"}")
         return "sha256:" + digest.hexdigest()
+
+
+def _index(obj: Obj, index: dict[str, Obj]) -> None:
+    if obj.kind.has_id:
+        index[obj.id or ""] = obj
+    for kids in obj.children.values():
+        for kid in kids:
+            _index(kid, index)
 
 
 def _obj_dict(obj: Obj) -> dict[str, Any]:
@@ -94,6 +142,8 @@ def _obj_dict(obj: Obj) -> dict[str, Any]:
         }
     if obj.others:
         out["others"] = list(obj.others)
+    if obj.order:
+        out["order"] = list(obj.order)
     return out
 
 
@@ -103,6 +153,8 @@ def _canonical(value: Any) -> bytes:
 
 def _type_dict(t: Obj) -> dict[str, Any]:
     v = t.values
+    fields = t.kids(CUSTOM_FIELD)
+    own = {f.id for f in fields}
     return {
         "id": t.id,
         "name": v["name"],
@@ -110,9 +162,22 @@ def _type_dict(t: Obj) -> dict[str, Any]:
         "description": v["description"],
         "api_create_only": v["api_create_only"],
         "editable_with_roles": list(v["editable_with_roles"]),
-        "fields": [_field_dict(f) for f in t.kids(CUSTOM_FIELD)],
-        "other_field_ids": list(t.others),
-    }
+        "fields": [_field_dict(f) for f in fields],
+        "other_field_ids": _others(t.order, own),
+    } | ({"is_archived": True} if v.get("archived") else {})
+
+
+def _others(order: tuple[str, ...], own: set[str | None]) -> list[str]:
+    """The ids a type's display order shows besides its own fields, as they were always
+    hashed (an own field's id listed twice counts once as its own)."""
+    left = set(own)
+    out = []
+    for x in order:
+        if x in left:
+            left.discard(x)
+        else:
+            out.append(x)
+    return out
 
 
 def _field_dict(f: Obj) -> dict[str, Any]:
