@@ -178,3 +178,66 @@ def test_closeio_duplicates_a_post_after_a_dropped_response(
     api.post("custom_object_type", {"name": "Account", "name_plural": "Accounts"})
     names = [t["name"] for t in api.get("custom_object_type")["data"]]
     assert names == ["Account", "Account"]
+
+
+def test_whole_schema_with_the_official_client(api: closeio_api.Client, app: EmulatorApp) -> None:
+    """The rest of the custom-field schema through closeio_api (close-api-schema.md §10)."""
+    demo = api.post("custom_activity", {"name": "Demo Requested", "editable_with_roles": ["admin"]})
+    outcome = api.post(
+        "custom_field/activity",
+        {
+            "custom_activity_type_id": demo["id"],
+            "name": "Outcome",
+            "type": "choices",
+            "choices": ["Booked", "No show"],
+            "required": True,
+        },
+    )
+    users = api.post("custom_field/lead", {"name": "# of users", "type": "number"})
+    owner = api.post("custom_field/shared", {"name": "Owner", "type": "user"})
+    assert owner["associations"] == []
+    association = api.post(
+        f"custom_field/shared/{owner['id']}/association",
+        {
+            "object_type": "custom_activity_type",
+            "custom_activity_type_id": demo["id"],
+            "required": True,
+        },
+    )
+    assert association["required"] is True
+    api.post(f"custom_field/shared/{owner['id']}/association", {"object_type": "lead"})
+    fields = api.get(f"custom_activity/{demo['id']}")["fields"]
+    assert [(f["id"], f["is_shared"]) for f in fields] == [
+        (outcome["id"], False),
+        (owner["id"], True),
+    ]
+    schema = api.put("custom_field_schema/lead", {"fields": [{"id": owner["id"]}]})
+    assert [f["id"] for f in schema["fields"]] == [owner["id"], users["id"]]
+    converted = api.put(f"custom_field/lead/{users['id']}", {"type": "text"})
+    assert converted["converting_to_type"] == "text"
+    assert api.get(f"custom_field/lead/{users['id']}")["converting_to_type"] == "text"
+    assert "converting_to_type" not in api.get(f"custom_field/lead/{users['id']}")
+    lead_fields = api.get("custom_field/lead", params={"_limit": 1})
+    assert lead_fields == {"data": [api.get(f"custom_field/lead/{users['id']}")], "has_more": False}
+
+    potential = api.post("status/lead", {"label": "Potential"})
+    qualified = api.post("status/lead", {"label": "Qualified", "color": "green"})
+    org = api.put(
+        f"organization/{app.store.organization_id}",
+        {"lead_statuses": [{"id": qualified["id"]}, {"id": potential["id"]}]},
+    )
+    assert [s["label"] for s in org["lead_statuses"]] == ["Qualified", "Potential"]
+    sales = api.post("pipeline", {"name": "Sales"})
+    won = api.post(
+        "status/opportunity", {"label": "Won", "type": "won", "pipeline_id": sales["id"]}
+    )
+    assert api.get("pipeline") == {"data": [api.get(f"pipeline/{sales['id']}")]}
+    with pytest.raises(closeio_api.APIError) as refused:
+        api.delete(f"pipeline/{sales['id']}")
+    assert refused.value.response.status_code == 400
+    assert api.delete(f"status/opportunity/{won['id']}") == {}
+    assert api.delete(f"pipeline/{sales['id']}") == ""
+    assert api.delete(f"custom_field/shared/{owner['id']}") == {}
+    assert api.delete(f"custom_field/activity/{outcome['id']}") == {}
+    assert api.delete(f"custom_activity/{demo['id']}") == ""
+    assert api.get("custom_activity") == {"data": []}

@@ -1,4 +1,4 @@
-"""The emulator's WSGI app: routing, auth, rate limiting, fault injection and the request log."""
+"""The emulator's WSGI app: auth, rate limiting, fault injection, routing and the request log."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import base64
 import binascii
 import json
 import math
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -14,9 +13,11 @@ from os import PathLike
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import resources as res
+from .checks import HttpFailure, not_found
 from .faults import Fault, Faults
-from .store import StateFileError, Store
+from .routes import Request, match
+from .statefile import Journal, StateFileError
+from .store import Behaviour, Store
 
 PREFIX = "/api/v1"
 _REASONS = {
@@ -33,7 +34,6 @@ _REASONS = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
-_MAX_LIMIT = 200
 
 StartResponse = Callable[..., Any]
 Headers = list[tuple[str, str]]
@@ -77,34 +77,6 @@ class RateLimiter:
             return allowed, int(self.limit - bucket[1]), max(bucket[0] + self.window - now, 0.0)
 
 
-_ROUTES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
-    (re.compile(p), name, methods)
-    for p, name, methods in [
-        (r"/me/", "me", ("GET",)),
-        (r"/organization/(?P<id>[^/]+)/", "organization", ("GET",)),
-        (r"/role/", "roles", ("GET", "POST")),
-        (r"/role/(?P<id>[^/]+)/", "role", ("GET",)),
-        (r"/custom_object_type/", "types", ("GET", "POST")),
-        (r"/custom_object_type/(?P<id>[^/]+)/", "type", ("GET", "PUT", "DELETE")),
-        (r"/custom_field/custom_object_type/", "fields", ("GET", "POST")),
-        (r"/custom_field/custom_object_type/(?P<id>[^/]+)/", "field", ("GET", "PUT", "DELETE")),
-        (r"/custom_field_schema/custom_object/(?P<id>[^/]+)/", "schema", ("GET", "PUT")),
-    ]
-]
-
-
-def _match(subpath: str | None) -> tuple[str, tuple[str, ...], str | None] | None:
-    """The route (name, allowed methods, id in the path) for a path after PREFIX; None for
-    an unknown path or one outside PREFIX."""
-    if subpath is None:
-        return None
-    for pattern, name, methods in _ROUTES:
-        found = pattern.fullmatch(subpath)
-        if found:
-            return name, methods, found.groupdict().get("id")
-    return None
-
-
 def _send(start_response: StartResponse, status: int, headers: Headers, body: bytes) -> list[bytes]:
     headers.append(("Content-Length", str(len(body))))
     start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
@@ -125,25 +97,6 @@ def _html(status: int) -> tuple[int, Headers, bytes]:
     return status, [("Content-Type", "text/html; charset=utf-8")], page.encode()
 
 
-def _int_param(
-    query: dict[str, list[str]], key: str, default: int, low: int, high: int | None
-) -> int:
-    raw = query.get(key, [str(default)])[-1]
-    try:
-        value = int(raw)
-    except ValueError:
-        raise res.HttpFailure(
-            400, {"field-errors": {key: "Input should be a valid integer"}}
-        ) from None
-    if value < low:
-        message = f"Input should be greater than or equal to {low}"
-        raise res.HttpFailure(400, {"field-errors": {key: message}})
-    if high is not None and value > high:
-        message = f"Input should be less than or equal to {high}"
-        raise res.HttpFailure(400, {"field-errors": {key: message}})
-    return value
-
-
 class EmulatorApp:
     """A WSGI app that answers like the Close API for one Store."""
 
@@ -155,6 +108,7 @@ class EmulatorApp:
         rate_limit_headers: bool = True,
         rate_limit_separator: str = ",",
         state_path: str | PathLike[str] | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         if rate_limit_separator not in (",", ";"):
             raise ValueError("rate_limit_separator must be ',' or ';'")
@@ -164,9 +118,17 @@ class EmulatorApp:
         self.rate_limit_headers = rate_limit_headers
         self.rate_limit_separator = rate_limit_separator
         self.state_path = state_path
+        self.journal = Journal(store, state_path) if state_path is not None else None
+        if behaviour is not None:
+            store.behaviour = behaviour
         self.faults = Faults()
         self.log: list[LogEntry] = []
         self._log_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Fold the state file's journal into the file (call when the emulator stops)."""
+        if self.journal is not None:
+            self.journal.close()
 
     def reset_log(self) -> None:
         with self._log_lock:
@@ -235,14 +197,14 @@ class EmulatorApp:
                 return 429, [*extra, ("Retry-After", retry)], b""
         try:
             status, data = self._dispatch(environ, method, subpath, raw)
-        except res.HttpFailure as failure:
+        except HttpFailure as failure:
             status, data = failure.status, _encode(failure.body)
         if status == 204:
             return 204, extra, b""
         response = _json(status, data, extra)
         if status == 405:
-            route = _match(subpath)
-            response[1].append(("Allow", ", ".join(route[1] if route else ())))
+            found = match(subpath)
+            response[1].append(("Allow", ", ".join(found[0].methods if found else ())))
         return response
 
     def _rate_headers(self, remaining: int, reset: float) -> Headers:
@@ -291,11 +253,11 @@ class EmulatorApp:
         The body is serialized while ``store.lock`` is held: rendered payloads share lists
         with the store's records, so they must not outlive the lock.
         """
-        route = _match(subpath)
-        if route is None:
-            raise res.not_found()
-        name, methods, ident = route
-        if method not in methods:
+        found = match(subpath)
+        if found is None:
+            raise not_found()
+        route, params = found
+        if method not in route.methods:
             return 405, _encode({"error": "Method not allowed."})
         body: dict[str, Any] = {}
         if method in ("POST", "PUT"):
@@ -303,10 +265,14 @@ class EmulatorApp:
         query = parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)
         store = self.store
         with store.lock:
-            status, payload = self._handle(name, method, ident, body, query)
-            if method in ("POST", "PUT", "DELETE") and self.state_path is not None:
+            store.reading = method == "GET"  # a read counts down conversions in progress
+            try:
+                status, payload = route.handler(Request(store, method, params, body, query))
+            finally:
+                store.reading = False
+            if method != "GET" and self.journal is not None:
                 try:
-                    store.save(self.state_path)
+                    self.journal.commit()
                 except StateFileError as exc:
                     message = f"The emulator could not save its state: {exc}"
                     return 500, _encode({"error": message})
@@ -319,70 +285,7 @@ class EmulatorApp:
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
-            raise res.HttpFailure(400, {"error": "The request contains invalid JSON."}) from None
+            raise HttpFailure(400, {"error": "The request contains invalid JSON."}) from None
         if not isinstance(body, dict):
-            raise res.HttpFailure(400, {"error": "The request body must be a JSON object."})
+            raise HttpFailure(400, {"error": "The request body must be a JSON object."})
         return body
-
-    def _handle(
-        self,
-        name: str,
-        method: str,
-        ident: str | None,
-        body: dict[str, Any],
-        query: dict[str, list[str]],
-    ) -> tuple[int, Any]:
-        store = self.store
-        if name == "me":
-            return 200, res.render_me(store)
-        if name == "organization":
-            if ident != store.organization_id:
-                raise res.not_found()
-            return 200, {"id": store.organization_id, "name": store.organization_name}
-        if name == "roles":
-            if method == "POST":
-                return 201, res.create_role(store, body)
-            skip = _int_param(query, "_skip", 0, 0, None)
-            limit = _int_param(query, "_limit", 100, 0, _MAX_LIMIT)
-            roles = list(store.roles.values())
-            page = roles[skip : skip + limit]
-            return 200, {
-                "data": [res.render_role(store, r) for r in page],
-                "has_more": skip + limit < len(roles),
-            }
-        if name == "role":
-            role = store.roles.get(ident or "")
-            if role is None:
-                raise res.not_found()
-            return 200, res.render_role(store, role)
-        if name == "types":
-            if method == "POST":
-                return 201, res.create_type(store, body)
-            return 200, {"data": res.list_types(store)}
-        if name == "type":
-            assert ident is not None
-            if method == "GET":
-                return 200, res.render_type(store, res.get_type(store, ident))
-            if method == "PUT":
-                return 200, res.update_type(store, ident, body)
-            res.delete_type(store, ident)
-            return 204, None
-        if name == "fields":
-            if method == "POST":
-                return 201, res.create_field(store, body)
-            return 200, {
-                "data": [res.render_field(store, f) for f in store.fields.values()],
-                "has_more": False,
-            }
-        if name == "field":
-            assert ident is not None
-            if method == "GET":
-                return 200, res.render_field(store, res.get_field(store, ident))
-            if method == "PUT":
-                return 200, res.update_field(store, ident, body)
-            res.delete_field(store, ident)
-            return 204, None
-        assert name == "schema" and ident is not None
-        if method == "PUT":
-            return 200, res.put_schema(store, ident, body)
-        return 200, res.render_schema(store, res.get_type(store, ident))

@@ -166,6 +166,21 @@ def parse_rate_limit(text: str) -> tuple[int, float]:
     return count, seconds
 
 
+def _counts(store: Store) -> str:
+    """What a loaded state file holds, e.g. "2 types, 5 fields" (and more when there is)."""
+    recs = store.records
+    fields = sum(len(recs[n]) for n in recs if n.endswith("_fields")) - len(recs["shared_fields"])
+    parts = [f"{len(store.types)} types", f"{fields} fields"]
+    extra = [
+        (len(recs["custom_activity_types"]), "activity types"),
+        (len(recs["shared_fields"]), "shared fields"),
+        (len(recs["lead_statuses"]) + len(recs["opportunity_statuses"]), "statuses"),
+        (len(recs["pipelines"]), "pipelines"),
+    ]
+    parts += [f"{n} {what}" for n, what in extra if n]
+    return ", ".join(parts)
+
+
 def run_emulator(
     port: int,
     state: str | None,
@@ -185,30 +200,29 @@ def run_emulator(
         limit = parse_rate_limit(rate_limit) if rate_limit else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if state is not None:
-        if os.path.exists(state):
-            store = Store.load(state)
-            origin = f"{state} (loaded: {len(store.types)} types, {len(store.fields)} fields)"
-        else:
-            store = Store()
-            store.save(state)
-            origin = f"{state} (new)"
+    origin: str | None
+    if state is not None and os.path.exists(state) and os.path.getsize(state) > 0:
+        store = Store.load(state)
+        origin = f"{state} (loaded: {_counts(store)})"
     else:
         store = Store()
-        origin = None
+        origin = None if state is None else f"{state} (new)"
     app = EmulatorApp(
         store, api_keys={api_key} if api_key else None, rate_limit=limit, state_path=state
     )
+    if app.journal is not None:
+        app.journal.compact()  # the file as loaded (a replayed journal folded in) or new
     try:
         server = serve(app, host, port)
     except OSError as exc:
+        app.close()
         raise SchemaSyncError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = stop if stop is not None else threading.Event()
     key_line = "<the key you passed with --api-key>" if api_key else "demo"
     lines = [
         f"Close API emulator listening on {server.url}",
         f"Organization: {store.organization_name} ({store.organization_id})",
-        f"State: {origin}, saved on every change"
+        f"State: {origin}, kept current on every change"
         if origin
         else "State: in memory only (use --state FILE to keep it)",
         "API key: only the one given with --api-key"
@@ -235,6 +249,7 @@ def run_emulator(
         pass
     finally:
         server.shutdown()
+        app.close()
         if in_main:
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
     print("Emulator stopped.", file=out, flush=True)

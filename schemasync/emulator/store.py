@@ -1,123 +1,96 @@
-"""The emulator's in-memory organization (roles, types, fields) and its JSON state file.
-
-State file layout (``"version": 1``), also what :meth:`Store.snapshot` returns::
-
-    {
-      "version": 1,
-      "organization": {"id": "orga_…", "name": "Emulated Org"},
-      "user": {"id": "user_…", "first_name": "Emulator", "last_name": "User",
-               "email": "emulator@example.com"},
-      "roles": [                      # built-in roles first, then custom roles, creation order
-        {"id": "role_…", "name": "Admin", "editable": false, "permissions": [...],
-         "visibility_user_lcf_behavior": null, "visibility_user_lcf_ids": null}, ...],
-      "custom_object_types": [        # creation order
-        {"id": "cotype_…", "name": ..., "name_plural": ..., "description": null,
-         "api_create_only": false, "editable_with_roles": [], "is_archived": false,
-         "field_order": ["cf_…", ...],            # display order of the type's own fields
-         "created_by": "user_…", "updated_by": "user_…",
-         "date_created": "2020-07-09T15:36:16.795350", "date_updated": ...}, ...],
-      "custom_fields": [              # creation order, fields of every type
-        {"id": "cf_…", "custom_object_type_id": "cotype_…", "name": ..., "description": null,
-         "type": "text", "required": false, "accepts_multiple_values": false,
-         "editable_with_roles": [], "choices": null, "referenced_custom_type_id": null,
-         "back_reference_is_visible": null, "created_by": ..., "updated_by": ...,
-         "date_created": "2024-02-21T10:00:00.123456+00:00", "date_updated": ...}, ...]
-    }
+"""The emulator's in-memory organization: its records, field orders, ids, clock and options.
 
 Records hold exactly what the API renders, minus ``organization_id`` and the derived lists
-(``fields``, ``back_reference_fields``), which ``resources.py`` computes on the way out.
+(a type's ``fields`` and ``back_reference_fields``, a pipeline's ``statuses``), which the
+resource modules compute on the way out, plus the order lists (``field_order``,
+``status_order``, ``lead_status_order``). The state file layout is in ``statefile.py``.
+
+What the emulator does where the API is unknown, and the switches, are in behaviour.py.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import os
 import random
 import string
-import tempfile
 import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from schemasync.errors import SchemaSyncError
+from .behaviour import Behaviour
 
-STATE_VERSION = 1
 _BASE62 = string.digits + string.ascii_letters
+_SUPER_USER = (
+    "bulk_delete",
+    "bulk_edit",
+    "bulk_email",
+    "bulk_sequences",
+    "export",
+    "manage_customizations",
+    "view_all_leads",
+)
 BUILTIN_ROLES: list[tuple[str, list[str]]] = [
-    (
-        "Admin",
-        [
-            "bulk_delete",
-            "bulk_edit",
-            "bulk_email",
-            "bulk_sequences",
-            "export",
-            "manage_customizations",
-            "manage_organization",
-            "view_all_leads",
-        ],
-    ),
-    (
-        "Super User",
-        [
-            "bulk_delete",
-            "bulk_edit",
-            "bulk_email",
-            "bulk_sequences",
-            "export",
-            "manage_customizations",
-            "view_all_leads",
-        ],
-    ),
+    ("Admin", sorted([*_SUPER_USER, "manage_organization"])),
+    ("Super User", list(_SUPER_USER)),
     ("User", ["bulk_edit", "export", "view_all_leads"]),
     ("Restricted User", []),
 ]
-_TYPE_KEYS = (
-    "id",
-    "name",
-    "name_plural",
-    "description",
-    "api_create_only",
-    "editable_with_roles",
-    "is_archived",
-    "field_order",
-    "created_by",
-    "updated_by",
-    "date_created",
-    "date_updated",
-)
-_FIELD_KEYS = (
-    "id",
-    "custom_object_type_id",
-    "name",
-    "description",
-    "type",
-    "required",
+STANDARD_OBJECTS = ("lead", "contact", "opportunity")
+_STAMPS = ("created_by", "updated_by", "date_created", "date_updated")
+_FIELD_TAIL = (
     "accepts_multiple_values",
     "editable_with_roles",
     "choices",
     "referenced_custom_type_id",
     "back_reference_is_visible",
-    "created_by",
-    "updated_by",
-    "date_created",
-    "date_updated",
-)
-_ROLE_KEYS = (
-    "id",
-    "name",
-    "editable",
-    "permissions",
-    "visibility_user_lcf_behavior",
-    "visibility_user_lcf_ids",
 )
 
 
-class StateFileError(SchemaSyncError):
-    """An emulator state file that cannot be read, parsed or written."""
+def _field_keys(owner: str | None) -> tuple[str, ...]:
+    """A regular field's keys: ``required`` only on fields owned by a type."""
+    if owner is None:
+        return ("id", "name", "description", "type", *_FIELD_TAIL, *_STAMPS)
+    return ("id", owner, "name", "description", "type", "required", *_FIELD_TAIL, *_STAMPS)
+
+
+_TYPE_KEYS = ("description", "api_create_only", "editable_with_roles", "is_archived")
+# The keys of each collection's records, in the order the API renders them.
+RECORD_KEYS: dict[str, tuple[str, ...]] = {
+    "roles": (
+        "id",
+        "name",
+        "editable",
+        "permissions",
+        "visibility_user_lcf_behavior",
+        "visibility_user_lcf_ids",
+    ),
+    "custom_object_types": ("id", "name", "name_plural", *_TYPE_KEYS, "field_order", *_STAMPS),
+    "custom_fields": _field_keys("custom_object_type_id"),
+    "custom_activity_types": ("id", "name", *_TYPE_KEYS, "field_order", *_STAMPS),
+    "activity_fields": _field_keys("custom_activity_type_id"),
+    **{f"{name}_fields": _field_keys(None) for name in STANDARD_OBJECTS},
+    "shared_fields": (
+        "id",
+        "name",
+        "description",
+        "type",
+        "accepts_multiple_values",
+        "choices",
+        "referenced_custom_type_id",
+        "back_reference_is_visible",
+        "associations",
+        *_STAMPS,
+    ),
+    "lead_statuses": ("id", "label", "color"),
+    "pipelines": ("id", "name", "status_order", *_STAMPS),
+    "opportunity_statuses": ("id", "label", "type", "pipeline_id"),
+}
+COLLECTION_NAMES = tuple(RECORD_KEYS)
+# Order keys: "lead", "contact", "opportunity", "custom_object/<cotype_id>",
+# "activity/<actitype_id>"; the last two live in their type's ``field_order``.
+_ORDER_OWNERS = {"custom_object": "custom_object_types", "activity": "custom_activity_types"}
 
 
 def _utcnow() -> datetime:
@@ -133,52 +106,174 @@ class Store:
         *,
         seed: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
-        self._setup(seed, clock)
-        self.roles: dict[str, dict[str, Any]] = {}
-        self.types: dict[str, dict[str, Any]] = {}
-        self.fields: dict[str, dict[str, Any]] = {}
-        self.organization_id = self.new_id("orga_")
-        self.organization_name = org_name
-        self.user: dict[str, Any] = {
-            "id": self.new_id("user_"),
-            "first_name": "Emulator",
-            "last_name": "User",
-            "email": "emulator@example.com",
-        }
+        self._setup(seed, clock, behaviour)
+        self.records.update((name, {}) for name in COLLECTION_NAMES)
+        self.field_orders.update((name, []) for name in STANDARD_OBJECTS)
+        org_id = self.new_id("orga_")
+        self.organization.update(id=org_id, name=org_name, currency="USD", lead_status_order=[])
+        self.user.update(
+            id=self.new_id("user_"),
+            first_name="Emulator",
+            last_name="User",
+            email="emulator@example.com",
+        )
         for name, permissions in BUILTIN_ROLES:
             self._put_role(name, permissions, editable=False)
 
-    def _setup(self, seed: int | None, clock: Callable[[], datetime] | None) -> None:
-        """The lock, id generator and clock: shared by __init__ and from_state."""
+    def _setup(
+        self,
+        seed: int | None,
+        clock: Callable[[], datetime] | None,
+        behaviour: Behaviour | None,
+    ) -> None:
+        """Everything but the org's data: shared by __init__ and the state file loader."""
         self.lock = threading.RLock()
         self._rng = random.Random(seed)
         self._clock = clock or _utcnow
+        self.behaviour = behaviour or Behaviour()
+        self.records: dict[str, dict[str, dict[str, Any]]] = {}
+        self.field_orders: dict[str, list[str]] = {}
+        self.in_use: set[str] = set()  # status ids that leads or opportunities still use
+        self.organization: dict[str, Any] = {}
+        self.user: dict[str, Any] = {}
+        # Field id -> [target type, reads left]: conversions in progress (never saved).
+        self.conversions: dict[str, list[Any]] = {}
+        self.reading = False  # True while a GET renders: reads count down conversions
+        self._changes: dict[tuple[str, str], None] | None = None  # None: not tracked
+
+    # -- collections ---------------------------------------------------------------------
+
+    @property
+    def roles(self) -> dict[str, dict[str, Any]]:
+        return self.records["roles"]
+
+    @property
+    def types(self) -> dict[str, dict[str, Any]]:
+        """Custom object types."""
+        return self.records["custom_object_types"]
+
+    @property
+    def fields(self) -> dict[str, dict[str, Any]]:
+        """Custom object custom fields."""
+        return self.records["custom_fields"]
+
+    @property
+    def organization_id(self) -> str:
+        return str(self.organization["id"])
+
+    @property
+    def organization_name(self) -> str:
+        return str(self.organization["name"])
+
+    @property
+    def user_id(self) -> str:
+        return str(self.user["id"])
+
+    def put(self, collection: str, record: dict[str, Any]) -> None:
+        """Insert (appended) or replace (in place) a record."""
+        self.records[collection][record["id"]] = record
+        self.touch(collection, record["id"])
+
+    def remove(self, collection: str, ident: str) -> None:
+        del self.records[collection][ident]
+        self.touch(collection, ident)
+
+    def order(self, key: str) -> list[str] | None:
+        """The field order of an object (see _ORDER_OWNERS); None if the object is unknown."""
+        if key in self.field_orders:
+            return self.field_orders[key]
+        kind, _, ident = key.partition("/")
+        owner = _ORDER_OWNERS.get(kind)
+        record = self.records[owner].get(ident) if owner else None
+        return None if record is None else record["field_order"]
+
+    def set_order(self, key: str, ids: list[str]) -> None:
+        order = self.order(key)
+        assert order is not None, key
+        order[:] = ids
+        self.touch_order(key)
+
+    def touch_order(self, key: str) -> None:
+        if key in self.field_orders:
+            self.touch("", "field_orders")
+        else:
+            kind, _, ident = key.partition("/")
+            self.touch(_ORDER_OWNERS[kind], ident)
+
+    # -- change tracking (for the state file's journal) ----------------------------------
+
+    def touch(self, collection: str, ident: str) -> None:
+        """Note that a record (or, with collection "", a top-level part) has changed."""
+        if self._changes is not None:
+            self._changes[(collection, ident)] = None
+
+    def track_changes(self) -> None:
+        """Start noting changes (the state file writer calls this); forgets earlier ones."""
+        self._changes = {}
+
+    def take_changes(self) -> dict[str, Any] | None:
+        """The changes since the last call as a journal entry (None if nothing changed):
+        ``{"put": {collection: [record, ...]}, "del": {collection: [id, ...]},
+        "set": {part: value}}``. Applying it is idempotent (see statefile.py)."""
+        if not self._changes:
+            return None
+        put: dict[str, list[Any]] = {}
+        gone: dict[str, list[str]] = {}
+        parts: dict[str, Any] = {}
+        for collection, ident in self._changes:
+            if not collection:
+                parts[ident] = self._part(ident)
+            elif ident in self.records[collection]:
+                put.setdefault(collection, []).append(self.records[collection][ident])
+            else:
+                gone.setdefault(collection, []).append(ident)
+        self._changes = {}
+        return {"put": put, "del": gone, "set": parts}
+
+    def _part(self, name: str) -> Any:
+        """A top-level part of the state: organization, user, field_orders or in_use."""
+        if name == "in_use":
+            return sorted(self.in_use)
+        parts = {
+            "organization": self.organization,
+            "user": self.user,
+            "field_orders": self.field_orders,
+        }
+        return parts[name]
+
+    def apply_changes(self, entry: dict[str, Any]) -> None:
+        """Replay one journal entry (from take_changes)."""
+        for collection, records in entry["put"].items():
+            for record in records:
+                self.records[collection][record["id"]] = record
+        for collection, ids in entry["del"].items():
+            for ident in ids:
+                self.records[collection].pop(ident, None)
+        for name, value in entry["set"].items():
+            if name == "in_use":
+                self.in_use = set(value)
+            elif name in ("organization", "user"):
+                setattr(self, name, value)
+            else:
+                self.field_orders = value
 
     # -- ids and time -------------------------------------------------------------------
 
     def new_id(self, prefix: str) -> str:
         """A fresh id like ``cotype_`` + 22 base62 characters, unique in this store."""
-        taken = {getattr(self, "organization_id", None), getattr(self, "user", {}).get("id")}
+        taken = {self.organization.get("id"), self.user.get("id")}
         while True:
             new = prefix + "".join(self._rng.choice(_BASE62) for _ in range(22))
-            if (
-                new not in taken
-                and new not in self.roles
-                and new not in self.types
-                and new not in self.fields
-            ):
+            if new not in taken and not any(new in recs for recs in self.records.values()):
                 return new
 
     def now(self) -> datetime:
         """The current time as an aware UTC datetime (injectable through ``clock``)."""
         return self._clock().astimezone(timezone.utc)
 
-    @property
-    def user_id(self) -> str:
-        return str(self.user["id"])
-
-    # -- roles ---------------------------------------------------------------------------
+    # -- seeding (what tests use instead of HTTP) ----------------------------------------
 
     def _put_role(self, name: str, permissions: list[str], *, editable: bool) -> dict[str, Any]:
         role: dict[str, Any] = {
@@ -189,7 +284,7 @@ class Store:
             "visibility_user_lcf_behavior": None,
             "visibility_user_lcf_ids": None,
         }
-        self.roles[role["id"]] = role
+        self.put("roles", role)
         return role
 
     def add_role(self, name: str, permissions: list[str] | None = None) -> dict[str, Any]:
@@ -198,24 +293,48 @@ class Store:
             role = self._put_role(name, permissions or [], editable=True)
             return {**copy.deepcopy(role), "organization_id": self.organization_id}
 
-    # -- whole state ---------------------------------------------------------------------
+    def add(self, collection: str, body: dict[str, Any] | None = None, **values: Any) -> Any:
+        """Create a record as ``POST <collection's path>`` would, with the same checks; returns
+        a copy of the response body. ``collection`` is a name of COLLECTION_NAMES other than
+        "roles", e.g. ``add("lead_fields", name="Industry", type="text")``. A body the API
+        would refuse raises ValueError carrying the status and the error body."""
+        from .collections import BY_NAME
+        from .routes import create_record
 
-    def _state(self) -> dict[str, Any]:
-        """The whole state in the state file layout, sharing the live records: hold ``lock``
-        while using it and do not keep or change it (snapshot() is the copying version)."""
-        return {
-            "version": STATE_VERSION,
-            "organization": {"id": self.organization_id, "name": self.organization_name},
-            "user": self.user,
-            "roles": list(self.roles.values()),
-            "custom_object_types": list(self.types.values()),
-            "custom_fields": list(self.fields.values()),
-        }
+        with self.lock:
+            return _seeded(
+                lambda: create_record(self, BY_NAME[collection], {**(body or {}), **values})
+            )
+
+    def associate(
+        self, shared_field_id: str, body: dict[str, Any] | None = None, **values: Any
+    ) -> Any:
+        """``POST /custom_field/shared/{id}/association/``: e.g. ``associate(f, object_type=
+        "custom_activity_type", custom_activity_type_id=t, required=True)``."""
+        from .shared import associate
+
+        with self.lock:
+            return _seeded(lambda: associate(self, shared_field_id, {**(body or {}), **values}))
+
+    def mark_in_use(self, status_id: str, in_use: bool = True) -> None:
+        """Say that leads (lead status) or opportunities (opportunity status) use a status, so
+        that deleting it answers 400; ``in_use=False`` frees it again."""
+        with self.lock:
+            if not any(
+                status_id in self.records[c] for c in ("lead_statuses", "opportunity_statuses")
+            ):
+                raise KeyError(f"no lead or opportunity status {status_id!r}")
+            (self.in_use.add if in_use else self.in_use.discard)(status_id)
+            self.touch("", "in_use")
+
+    # -- whole state ---------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """A deep copy of the whole state, in the state file layout (JSON-able)."""
+        from .statefile import state_of
+
         with self.lock:
-            return copy.deepcopy(self._state())
+            return copy.deepcopy(state_of(self))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Store):
@@ -225,31 +344,10 @@ class Store:
     __hash__ = None  # type: ignore[assignment]
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the state to ``path`` atomically (temp file in the same directory + os.replace)."""
-        target = Path(path)
-        with self.lock:
-            data = json.dumps(self._state(), indent=2, sort_keys=True) + "\n"
-        tmp_name: str | None = None
-        try:
-            fd, tmp_name = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
-            )
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp_name, target)
-            tmp_name = None
-        except OSError as exc:
-            raise StateFileError(
-                f"cannot write emulator state file {target}: {exc.strerror or exc}"
-            ) from None
-        finally:
-            if tmp_name is not None:
-                try:
-                    os.unlink(tmp_name)
-                except OSError:
-                    pass
+        """Write the whole state to ``path`` atomically and drop its journal (statefile.py)."""
+        from .statefile import write_snapshot
+
+        write_snapshot(self, path)
 
     @classmethod
     def load(
@@ -258,104 +356,34 @@ class Store:
         *,
         seed: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        behaviour: Behaviour | None = None,
     ) -> Store:
-        """Read a state file written by :meth:`save`; any problem raises StateFileError."""
-        source = Path(path)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise StateFileError(f"cannot read emulator state file {source}: {reason}") from None
-        try:
-            state = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise StateFileError(
-                f"emulator state file {source} is not valid JSON "
-                f"(line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from None
-        try:
-            return cls._build(state, seed, clock)  # `state` is ours alone: no copy
-        except ValueError as exc:
-            raise StateFileError(f"emulator state file {source} is not usable: {exc}") from None
+        """Read a state file (version 1 or 2) and replay its journal; an empty file is a new
+        org. Any problem raises StateFileError."""
+        from .statefile import load
+
+        return load(cls, path, seed, clock, behaviour)
 
     @classmethod
     def from_state(
-        cls, state: Any, *, seed: int | None = None, clock: Callable[[], datetime] | None = None
+        cls,
+        state: Any,
+        *,
+        seed: int | None = None,
+        clock: Callable[[], datetime] | None = None,
+        behaviour: Behaviour | None = None,
     ) -> Store:
-        """Build a store from a snapshot dict; raises ValueError if it is malformed.
+        """Build a store from a snapshot dict (version 1 or 2); raises ValueError if it is
+        malformed. The store works on its own copy: ``state`` can be reused."""
+        from .statefile import build
 
-        The store works on its own copy: ``state`` can be reused."""
-        return cls._build(copy.deepcopy(state), seed, clock)
-
-    @classmethod
-    def _build(cls, state: Any, seed: int | None, clock: Callable[[], datetime] | None) -> Store:
-        """from_state, keeping the records of ``state`` (not copied).
-
-        Not through __init__, which would draw ids from the seeded generator."""
-        if not isinstance(state, dict):
-            raise ValueError("the top level must be a JSON object")
-        if state.get("version") != STATE_VERSION:
-            raise ValueError(
-                f"unsupported version {state.get('version')!r} "
-                f"(this emulator reads version {STATE_VERSION})"
-            )
-        org = _record(state.get("organization"), ("id", "name"), "organization")
-        user = _record(state.get("user"), ("id",), "user")
-        store = cls.__new__(cls)
-        store._setup(seed, clock)
-        store.organization_id = str(org["id"])
-        store.organization_name = str(org["name"])
-        store.user = user
-        store.roles = _records(state, "roles", _ROLE_KEYS)
-        store.types = _records(state, "custom_object_types", _TYPE_KEYS)
-        store.fields = _records(state, "custom_fields", _FIELD_KEYS)
-        store._check_integrity()
-        return store
-
-    def _check_integrity(self) -> None:
-        # Every field_order first (a list of distinct string ids): the checks below index it.
-        listed: set[tuple[str, str]] = set()  # (type id, field id) for each field_order entry
-        for cotype in self.types.values():
-            order = cotype["field_order"]
-            if (
-                not isinstance(order, list)
-                or not all(isinstance(fid, str) for fid in order)
-                or len(set(order)) != len(order)
-            ):
-                raise ValueError(f"custom object type {cotype['id']}: bad field_order")
-            listed.update((cotype["id"], fid) for fid in order)
-        for field in self.fields.values():
-            owner = field["custom_object_type_id"]
-            if not isinstance(owner, str) or (owner, field["id"]) not in listed:
-                raise ValueError(f"custom field {field['id']} is not listed on its type")
-            ref = field["referenced_custom_type_id"]
-            if ref is not None and (not isinstance(ref, str) or ref not in self.types):
-                raise ValueError(f"custom field {field['id']} references unknown type {ref}")
-        for cotype in self.types.values():
-            for fid in cotype["field_order"]:
-                if self.fields.get(fid, {}).get("custom_object_type_id") != cotype["id"]:
-                    raise ValueError(f"custom object type {cotype['id']} lists unknown field {fid}")
+        return build(cls, copy.deepcopy(state), seed, clock, behaviour)
 
 
-def _record(value: Any, keys: tuple[str, ...], what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} must be a JSON object")
-    missing = [k for k in keys if k not in value]
-    if missing:
-        raise ValueError(f"{what} lacks {', '.join(missing)}")
-    if not isinstance(value.get("id"), str):
-        raise ValueError(f"{what} has no string id")
-    return value
+def _seeded(create: Callable[[], Any]) -> Any:
+    from .checks import HttpFailure
 
-
-def _records(state: dict[str, Any], key: str, keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    items = state.get(key)
-    if not isinstance(items, list):
-        raise ValueError(f"{key} must be a list")
-    out: dict[str, dict[str, Any]] = {}
-    for i, item in enumerate(items):
-        rec = _record(item, keys, f"{key}[{i}]")
-        if rec["id"] in out:
-            raise ValueError(f"{key}: duplicate id {rec['id']}")
-        out[rec["id"]] = rec
-    return out
+    try:
+        return copy.deepcopy(create())
+    except HttpFailure as failure:
+        raise ValueError(failure.status, failure.body) from None
