@@ -220,7 +220,8 @@ def test_a_plan_made_for_another_org_is_refused_with_both_named(tmp_path: Path) 
         staging_store = staging.store.snapshot()
         saved = _one_update(tmp_path, staging)
         # production: the same schema (same ids, so the fingerprint matches), another org
-        state = dict(staging_store, organization={"id": "orga_production", "name": "Production"})
+        org = dict(staging_store["organization"], id="orga_production", name="Production")
+        state = dict(staging_store, organization=org)
         with socket_org(Store.from_state(state)) as production:
             res = run_cli(["apply", "--plan", str(saved)], url=production.url)
             assert res.exit_code == 1
