@@ -62,6 +62,8 @@ class TypeSpec:
 class Manifest:
     types: tuple[TypeSpec, ...] = ()
     sources: tuple[str, ...] = ()
+    # What the reader wants the user to know without failing (files a directory skipped).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def type_named(self, name: str) -> TypeSpec | None:
         for t in self.types:
