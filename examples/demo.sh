@@ -2,17 +2,26 @@
 # The whole schemasync flow against a local emulated Close org: no account, no network.
 #   validate -> plan -> apply -> plan again (no changes) -> export
 # Runs from the repository root after `pip install .`; leaves its files in .schemasync-demo/.
+# SCHEMASYNC_DEMO_PORT: the emulator's port (0: any free one); SCHEMASYNC_DEMO_DIR: where its
+# files go; SCHEMASYNC_DEMO_BIN: the schemasync to run (default: .venv's, else the one on PATH).
 set -eu
 
 cd "$(dirname "$0")/.."
 port=${SCHEMASYNC_DEMO_PORT:-8765}
-work=.schemasync-demo
-if command -v schemasync >/dev/null 2>&1; then ss=schemasync; else ss=.venv/bin/schemasync; fi
+work=${SCHEMASYNC_DEMO_DIR:-.schemasync-demo}
+if [ -n "${SCHEMASYNC_DEMO_BIN:-}" ]; then
+  ss=$SCHEMASYNC_DEMO_BIN
+elif [ -x .venv/bin/schemasync ]; then
+  ss=.venv/bin/schemasync   # the README's install; a `schemasync` on PATH may be another tool
+else
+  ss=schemasync
+fi
 
 rm -rf "$work" && mkdir -p "$work"
 cp examples/sample-org.json "$work/org.json"   # a staging org with one type already in it
 
-"$ss" emulator --port "$port" --state "$work/org.json" 2>"$work/emulator.log" &
+: >"$work/emulator.log"   # there before the loop below reads it, however slow the start
+"$ss" emulator --port "$port" --state "$work/org.json" 2>>"$work/emulator.log" &
 emulator=$!
 trap 'kill $emulator 2>/dev/null || true' EXIT INT TERM
 
@@ -35,7 +44,9 @@ while :; do
   sleep 0.2
 done
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
+# Bold step headers only on a terminal, and never with NO_COLOR set (https://no-color.org).
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then bold='\033[1m' plain='\033[0m'; else bold='' plain=''; fi
+step() { printf "\n${bold}\$ %s${plain}\n" "$*" >&2; }
 
 step schemasync validate examples/crm.yaml
 "$ss" validate examples/crm.yaml
@@ -53,4 +64,4 @@ step schemasync export -o $work/exported.yaml
 "$ss" export -o "$work/exported.yaml"
 cat "$work/exported.yaml"
 
-printf '\nDone: the org now matches examples/crm.yaml (files in .schemasync-demo/).\n' >&2
+printf '\nDone: the org now matches examples/crm.yaml (files in %s/).\n' "$work" >&2

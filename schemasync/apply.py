@@ -1,18 +1,33 @@
-"""Run a plan against the API, one request per operation, and report what happened."""
+"""Run a plan against the API, one request per operation, and report what happened.
+
+The report never claims less than was done: when the operation that failed may have changed
+the org (a replace whose old field is already deleted, a write the API accepted but answered
+unreadably, a request whose outcome stayed unknown), it says so in its last line, and the
+apply counts as partial.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from schemasync.errors import ApiError, ResponseError, SchemaSyncError
+from schemasync.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    ResponseError,
+    SchemaSyncError,
+    TransportError,
+)
 from schemasync.kinds import BY_NAME
 from schemasync.kinds.base import Ref
 from schemasync.live import FIELDS_PATH, TYPES_PATH
 from schemasync.model import TYPE_KIND
 from schemasync.placeholders import fill_text, fill_value
 from schemasync.plan import Operation, Plan
+
+if TYPE_CHECKING:
+    from schemasync.duplicates import Duplicate
 
 PAST_TENSE = {
     "create": "created",
@@ -21,6 +36,8 @@ PAST_TENSE = {
     "delete": "deleted",
     "reorder": "reordered",
 }
+_WRITES = frozenset({"POST", "PUT", "DELETE"})
+_SEE = "run `schemasync plan` to see"
 
 
 class Writer(Protocol):
@@ -43,20 +60,41 @@ class ApplyReport:
     not_attempted: list[Operation] = field(default_factory=list)
     created_ids: dict[str, str] = field(default_factory=dict)
     stopped_by: str | None = None  # "interrupt" when a signal stopped the run
+    # What the failed operation did to the org, in words; None when it surely changed nothing.
+    failed_effect: str | None = None
+    # Names this apply created that the org now holds twice (filled in by flow.execute).
+    duplicates: list[Duplicate] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.failed is None and not self.not_attempted
 
+    @property
+    def changed_org(self) -> bool:
+        """Whether the org may differ from before the apply."""
+        return bool(self.done) or self.failed_effect is not None
+
+    def created(self) -> list[str]:
+        """Ids of the objects this apply created (or adopted after a lost answer)."""
+        return [
+            self.created_ids[op.defines]
+            for op in self.done
+            if op.defines and op.defines in self.created_ids
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         def line(op: Operation) -> dict[str, str]:
             return {"action": op.action, "kind": op.kind, "address": op.address}
 
+        failed = None
+        if self.failed:
+            failed = dict(line(self.failed), error=self.error or "", effect=self.failed_effect)
         return {
             "done": [line(op) for op in self.done],
-            "failed": (dict(line(self.failed), error=self.error or "") if self.failed else None),
+            "failed": failed,
             "not_attempted": [line(op) for op in self.not_attempted],
             "created_ids": dict(sorted(self.created_ids.items())),
+            "duplicates": [d.to_dict() for d in self.duplicates],
         }
 
     def render(self) -> str:
@@ -72,6 +110,15 @@ class ApplyReport:
             lines += [f"  {op.action} {op.address}" for op in self.not_attempted]
         if not self.ok:
             lines.append("Run `schemasync plan` again to see exactly what remains.")
+        if self.duplicates:
+            from schemasync.duplicates import fix_hint
+
+            mine = self.created()
+            lines.append("Now in the org twice (did another apply run at the same time?):")
+            lines += [f"  {d.describe(mine)}" for d in self.duplicates]
+            lines.append(fix_hint()[0].upper() + fix_hint()[1:] + ".")
+        if self.failed_effect:
+            lines.append(self.failed_effect[0].upper() + self.failed_effect[1:] + ".")
         return "\n".join(lines)
 
 
@@ -100,6 +147,7 @@ def _fill(op: Operation, ids: dict[str, str]) -> tuple[str, dict[str, Any] | Non
 
 def _find_created(client: Writer, op: Operation, body: dict[str, Any]) -> dict[str, Any] | None:
     """After an ambiguous POST: the object now in the org under the planned name, if any."""
+    path = TYPES_PATH if op.kind == TYPE_KIND else FIELDS_PATH
     if op.kind == TYPE_KIND:
         found = [t for t in client.list_all(TYPES_PATH) if t.get("name") == body.get("name")]
     else:
@@ -109,9 +157,20 @@ def _find_created(client: Writer, op: Operation, body: dict[str, Any]) -> dict[s
             if f.get("name") == body.get("name")
             and f.get("custom_object_type_id") == body.get("custom_object_type_id")
         ]
-    # The plan only creates names that were not live, so one match is ours; several means
-    # someone else is writing too, and guessing could adopt the wrong object.
-    return found[0] if len(found) == 1 else None
+    if len(found) > 1:
+        # The plan only creates names that were not live, so several means someone else is
+        # writing too: adopting one could take the wrong object, and sending the POST again
+        # would add one more.
+        ids = ", ".join(sorted(str(o.get("id")) for o in found))
+        raise AmbiguousWriteError(
+            "POST",
+            path,
+            None,
+            f"the org now lists {len(found)} objects named {body.get('name')!r} ({ids}); "
+            "another apply may be writing to it",
+            hint="nothing was sent again",
+        )
+    return found[0] if found else None
 
 
 def _created_id(op: Operation, response: Any) -> str:
@@ -120,14 +179,27 @@ def _created_id(op: Operation, response: Any) -> str:
     raise ResponseError(op.method, op.path, 201, "the response has no id for the created object")
 
 
-def _run_one(client: Writer, op: Operation, ids: dict[str, str], phase: list[str]) -> None:
+@dataclass
+class _Progress:
+    """How far the operation in flight got, to tell what a failure left behind."""
+
+    old_deleted: bool = False  # a replace's DELETE went through
+    reconciling: bool = False  # looking for the object of a POST whose answer was lost
+
+
+def _run_one(client: Writer, op: Operation, ids: dict[str, str], step: _Progress) -> None:
     path, body = _fill(op, ids)
     if op.action == "replace" and op.delete_path:
         client.delete(op.delete_path)
-        phase.append("old deleted")
+        step.old_deleted = True
     if op.action in ("create", "replace"):
         assert body is not None
-        created = client.create(path, body, reconcile=lambda: _find_created(client, op, body))
+
+        def reconcile() -> dict[str, Any] | None:
+            step.reconciling = True
+            return _find_created(client, op, body)
+
+        created = client.create(path, body, reconcile=reconcile)
         if op.defines:
             ids[op.defines] = _created_id(op, created)
     elif op.method == "PUT":
@@ -136,6 +208,50 @@ def _run_one(client: Writer, op: Operation, ids: dict[str, str], phase: list[str
         client.delete(path)
     else:  # pragma: no cover - Plan.from_dict rejects anything else
         raise ResponseError(op.method, path, None, f"unknown operation {op.action}")
+
+
+def _outcome(error: BaseException, step: _Progress) -> str:
+    """What the failed request did: "none" (refused), "done" (accepted) or "unknown"."""
+    if isinstance(error, KeyboardInterrupt) or step.reconciling:
+        return "unknown"  # abandoned in flight, or its lost POST could not be looked up
+    if not isinstance(error, ApiError) or error.method not in _WRITES:
+        return "none"
+    if isinstance(error, AmbiguousWriteError):
+        return "unknown"
+    if isinstance(error, ResponseError):
+        return "done"  # a 2xx whose body could not be read: the API accepted the write
+    if isinstance(error, TransportError):
+        # A POST raises AmbiguousWriteError whenever it may have been sent; a PUT or DELETE
+        # may have been received by the server on any attempt that got no answer.
+        return "none" if error.method == "POST" else "unknown"
+    if error.status is None or error.status >= 500:
+        return "unknown"
+    return "none"  # 4xx (and 429 after every retry): the API refused it
+
+
+def effect_of(op: Operation, outcome: str, old_deleted: bool) -> str | None:
+    """The failed operation's mark on the org in one sentence; None when it left none."""
+    a = op.address
+    if op.action == "replace" and old_deleted:
+        if outcome == "none":
+            return f"{a} was deleted and not created again: its values are gone"
+        if outcome == "done":
+            return (
+                f"{a} was deleted (its values are gone) and created again, but the API's "
+                f"answer could not be read: {_SEE}"
+            )
+        return f"{a} was deleted (its values are gone) and may not have been created again: {_SEE}"
+    if op.action == "replace":  # its DELETE failed
+        if outcome == "done":
+            return f"{a} was deleted and not created again: its values are gone"
+        if outcome == "unknown":
+            return f"{a} may have been deleted (with its values) and was not created again: {_SEE}"
+        return None
+    if outcome == "done":
+        return f"{a} was {PAST_TENSE[op.action]}, but the API's answer could not be read: {_SEE}"
+    if outcome == "unknown":
+        return f"{a} may have been {PAST_TENSE[op.action]}: {_SEE}"
+    return None
 
 
 def apply_plan(
@@ -147,8 +263,8 @@ def apply_plan(
 ) -> ApplyReport:
     """Execute the plan's operations in order; stop at the first failure.
 
-    Never raises for an API failure: the report says what was done, what failed and what
-    was not attempted, and the caller picks the exit code.
+    Never raises for an API failure: the report says what was done, what failed (and what
+    that failure may have changed) and what was not attempted; the caller picks the exit code.
     """
     ops = plan.operations
     report = ApplyReport(total=len(ops))
@@ -158,29 +274,25 @@ def apply_plan(
             report.stopped_by = "interrupt"
             report.not_attempted = list(ops[i:])
             break
-        phase: list[str] = []
+        step = _Progress()
         try:
-            _run_one(client, op, ids, phase)
+            _run_one(client, op, ids, step)
         except SchemaSyncError as e:
             if isinstance(e, ApiError) and not e.address:
                 e.at(op.address)
             report.failed = op
             report.error = str(e)
-            if phase:
-                report.error += (
-                    " (the old field was already deleted; run plan again to create the new one)"
-                )
+            report.failed_effect = effect_of(op, _outcome(e, step), step.old_deleted)
             report.not_attempted = list(ops[i + 1 :])
             progress(f"[{i + 1}/{len(ops)}] failed: {op.action} {op.address}")
             break
-        except KeyboardInterrupt:  # a second Ctrl-C or SIGTERM: the request is abandoned
+        except KeyboardInterrupt as e:  # a second Ctrl-C or SIGTERM: the request is abandoned
             report.stopped_by = "interrupt"
             report.failed = op
             report.error = (
                 "abandoned while its request was in flight; it may or may not have been applied"
             )
-            if phase:
-                report.error += " (the old field was already deleted)"
+            report.failed_effect = effect_of(op, _outcome(e, step), step.old_deleted)
             report.not_attempted = list(ops[i + 1 :])
             progress(f"[{i + 1}/{len(ops)}] abandoned: {op.action} {op.address}")
             break

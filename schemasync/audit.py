@@ -1,8 +1,8 @@
 """The audit record of one apply: which plan went to which org, when, and what came of it.
 
-`apply --report FILE` writes it as JSON, whatever the outcome (applied, partial, failed,
-interrupted, no changes); every apply that got as far as a plan ends with its short summary
-on stderr. The record never holds a secret.
+`apply --report FILE` writes it as JSON, whatever the outcome (applied, no-changes,
+declined, partial, duplicated, failed, interrupted); every apply that got as far as a plan
+ends with its short summary on stderr. The record never holds a secret.
 """
 
 from __future__ import annotations
@@ -33,13 +33,16 @@ def utc_now() -> str:
 
 
 def result_of(exc: BaseException | None, plan: Plan | None) -> str:
-    """applied, no-changes, interrupted, partial or failed."""
+    """applied, no-changes, declined, interrupted, duplicated, partial or failed."""
     if exc is None:
         return "no-changes" if plan is not None and not plan.has_changes else "applied"
     if isinstance(exc, (Interrupted, KeyboardInterrupt)):
         return "interrupted"
+    if isinstance(exc, flow.Declined):
+        return "declined"
     if isinstance(exc, ApplyFailed):
-        return "partial"
+        report = exc.report
+        return "duplicated" if report is not None and report.duplicates else "partial"
     return "failed"
 
 
@@ -124,8 +127,13 @@ class ApplyAudit:
         where = (
             flow.describe_org(self.org, self.target) if self.org is not None else self.target.label
         )
-        lines = [
-            f"Summary: {self.result}: {what}",
+        lines = [f"Summary: {self.result}: {what}"]
+        if self.report is not None and self.report.failed_effect:
+            lines.append(f"  effect: {self.report.failed_effect}")
+        if self.report is not None and self.report.duplicates:
+            twice = ", ".join(d.address for d in self.report.duplicates)
+            lines.append(f"  twice:  {twice}")
+        lines += [
             f"  target: {where}",
             f"  plan:   {self.plan.fingerprint if self.plan else 'none'}",
         ]

@@ -35,6 +35,11 @@ def err(message: str = "") -> None:
 
 
 def _color(stream: Any, no_color: bool = False) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set or `--no-color` (the command's
+    or the global one, `schemasync --no-color COMMAND`)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("no_color"):
+        return False
     if no_color or os.environ.get("NO_COLOR"):
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
@@ -94,12 +99,24 @@ def main(argv: list[str] | None = None) -> None:
 
 @click.group(cls=SchemaSyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="schemasync")
-def cli() -> None:
+@click.option(
+    "--no-color", is_flag=True, help="No colour in any command's output (as NO_COLOR=1 does)."
+)
+def cli(no_color: bool) -> None:
     """Keep a Close org's custom object types and fields in git.
 
     validate a manifest offline, plan it against a live org, apply the plan, export an org,
-    promote one org's schema to another. Exit codes: 0 ok, 1 error, 2 changes (plan
-    --detailed-exitcode), 3 apply stopped partway, 64 usage error.
+    promote one org's schema to another.
+
+    \b
+    Exit codes:
+      0        success; plan --detailed-exitcode: no changes
+      1        error (bad manifest, API error, stale or refused plan, declined)
+      2        plan --detailed-exitcode: changes (with --fail-on-unmanaged, also
+               unmanaged objects); diff: the orgs differ
+      3        apply stopped partway
+      64       usage error
+      130/143  apply stopped by Ctrl-C (SIGINT) / SIGTERM
     """
 
 
@@ -108,6 +125,7 @@ def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "--config",
         "config_path",
         metavar="FILE",
+        type=click.Path(dir_okay=False),
         help="Environments file (default: ./schemasync.yaml if present).",
     )(f)
 
@@ -161,6 +179,16 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 FORMATS = ("text", "json", "markdown")
+SECTIONS = (
+    "shared_fields",
+    "custom_object_types",
+    "custom_activity_types",
+    "lead.fields",
+    "contact.fields",
+    "opportunity.fields",
+    "lead.statuses",
+    "opportunity.pipelines",
+)
 
 
 def format_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -202,8 +230,13 @@ def _print_plan(
     fmt: str = "text",
     title: str | None = None,
     json_text: str | None = None,
+    orgs: tuple[str, str, str] | None = None,
 ) -> None:
-    """Print the plan in fmt; json_text is the plan document when it is already rendered."""
+    """Print the plan in fmt; json_text is the plan document when it is already rendered.
+
+    `orgs` is (command, source, destination) for promote and diff, which compare two orgs:
+    their words name the environments instead of "the org" and "the manifest".
+    """
     if fmt == "json":
         from schemasync.render import render_json
 
@@ -211,16 +244,71 @@ def _print_plan(
     elif fmt == "markdown":
         from schemasync.render_markdown import render_markdown
 
-        click.echo(render_markdown(p, title=title), nl=False)
+        click.echo(_two_org_words(render_markdown(p, title=title), p, orgs), nl=False)
     else:
         from schemasync.render import render_text
 
         color = _color(sys.stdout, no_color)
-        click.echo(render_text(p, color=color), nl=False, color=color)
+        text = _two_org_words(render_text(p, color=color), p, orgs)
+        click.echo(text, nl=False, color=color)
+
+
+def _two_org_words(text: str, p: Plan, orgs: tuple[str, str, str] | None) -> str:
+    """The renderers' manifest-and-org sentences, reworded for two orgs (promote, diff)."""
+    if orgs is None:
+        return text
+    command, source, dest = orgs
+    if command == "diff":
+        lead, same = "No differences", f"{dest} matches {source}."
+        only = f"only in {dest}, not in {source}; promote leaves them (--prune would delete them)"
+        if p.unmanaged:
+            lead = "No changes to make"
+            same = f"{dest} has everything {source} has, and the objects above that it has not."
+    else:
+        lead, same = "No changes", f"{dest} already matches {source}."
+        only = f"in {dest} but not in {source}; left untouched (--prune would delete them)"
+        if p.unmanaged:
+            same = f"{dest} already has everything {source} has; the objects above stay."
+    for old, new in (
+        ("No changes. The org matches the manifest.", f"{lead}: {same}"),
+        ("**No changes.** The org matches the manifest.", f"**{lead}:** {same}"),
+        (
+            "Unmanaged: in the org but not in the manifest; left untouched "
+            "(--prune would delete them):",
+            f"Unmanaged: {only}:",
+        ),
+        (
+            "In the org but not in the manifest; left untouched (`--prune` would delete them):",
+            (only[0].upper() + only[1:]).replace("--prune", "`--prune`") + ":",
+        ),
+    ):
+        text = text.replace(old, new)
+    return text
+
+
+def _check_out_file(out_file: str, manifest: str) -> None:
+    """`plan --out` never overwrites the manifest it plans, nor adds a file to it."""
+    out, source = os.path.realpath(out_file), os.path.realpath(manifest)
+    if out == source or (
+        os.path.isfile(out) and os.path.isfile(source) and os.path.samefile(out, source)
+    ):
+        raise UsageError(
+            f"--out {out_file} is the manifest being planned: save the plan to another file "
+            "(plan.json, say)"
+        )
+    if (
+        os.path.isdir(source)
+        and out.startswith(source.rstrip(os.sep) + os.sep)
+        and out.lower().endswith((".yaml", ".yml"))
+    ):
+        raise UsageError(
+            f"--out {out_file} is inside the manifest directory {manifest}, where every "
+            "*.yaml/*.yml file is part of the manifest: save the plan elsewhere (plan.json, say)"
+        )
 
 
 @cli.command()
-@click.argument("manifests", metavar="MANIFEST...", nargs=-1, required=True)
+@click.argument("manifests", metavar="MANIFEST...", nargs=-1, required=True, type=click.Path())
 def validate(manifests: tuple[str, ...]) -> int:
     """Check each MANIFEST (a file or directory) offline; every problem at once, as
     FILE:LINE:COL. With several, each is a manifest of its own (as pre-commit passes them)."""
@@ -231,18 +319,26 @@ def validate(manifests: tuple[str, ...]) -> int:
 
 
 @cli.command()
-@click.argument("manifest")
+@click.argument("manifest", type=click.Path())
 @format_options
 @click.option(
     "--out",
     "out_file",
     metavar="PLAN",
+    type=click.Path(dir_okay=False),
     help="Save the plan (the JSON document, whatever --format) to apply later.",
 )
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
+@click.option(
+    "--fail-on-unmanaged",
+    is_flag=True,
+    help="For drift checks: unmanaged objects (in the org, not in the manifest) count as "
+    "drift too. Implies --detailed-exitcode: exit 0 nothing to report, 2 changes or "
+    "unmanaged objects, 1 error.",
 )
 @click.option("--no-color", is_flag=True, help="No colour even on a terminal.")
 @plan_options
@@ -252,6 +348,7 @@ def plan(
     fmt: str,
     out_file: str | None,
     detailed_exitcode: bool,
+    fail_on_unmanaged: bool,
     no_color: bool,
     prune: bool,
     allow_replace: bool,
@@ -260,16 +357,32 @@ def plan(
     """Show what apply would change in the org to match MANIFEST."""
     from schemasync import flow
 
-    m = flow.load(manifest)  # a bad manifest fails before any request
+    if out_file:
+        _check_out_file(out_file, manifest)
+    m = flow.load(manifest, err)  # a bad manifest fails before any request
     with flow.connect(target, err) as client:
         err(f"Reading the org at {target.label} ...")
         org = flow.org_info(client, target)
         p = flow.make_plan(
-            m, flow.read_live(client), target, prune=prune, allow_replace=allow_replace, org=org
+            m,
+            flow.read_live(client, flow.reads_of(m), org),
+            target,
+            prune=prune,
+            allow_replace=allow_replace,
+            org=org,
+            client=client,
         )
     saved = _save_plan(p, out_file, "schemasync apply") if out_file else None
     title = f"schemasync plan for {target.env.name}" if target.env else None
     _print_plan(p, no_color, fmt, title, json_text=saved)
+    if fail_on_unmanaged:
+        if p.unmanaged:
+            err(
+                f"Drift: {len(p.unmanaged)} unmanaged object(s) in the org (listed in the plan): "
+                "add them to the manifest (`schemasync export` writes them as YAML), or delete "
+                "them with `schemasync apply --prune`."
+            )
+        return EXIT_CHANGES if p.has_changes or p.unmanaged else EXIT_OK
     return EXIT_CHANGES if detailed_exitcode and p.has_changes else EXIT_OK
 
 
@@ -316,7 +429,10 @@ def apply(
             with flow.connect(target, err) as client:
                 err(f"Checking the org at {target.label} against {plan_file} ...")
                 rec.org = flow.org_info(client, target)
-                flow.check_saved_plan(saved, target, flow.read_live(client), rec.org)
+                # Read right before the first write: an apply that started earlier and has
+                # written since is caught here (flow.execute catches the rest afterwards).
+                live = flow.read_live(client, flow.reads_of_plan(saved), rec.org)
+                flow.check_saved_plan(saved, target, live, rec.org)
                 if not saved.has_changes:
                     err("The plan has no changes; nothing to apply.")
                     return EXIT_OK
@@ -328,34 +444,78 @@ def apply(
         return EXIT_OK
     assert manifest is not None
     with recording(target, {"manifest": manifest}, report_file, err) as rec:
-        m = flow.load(manifest)
+        m = flow.load(manifest, err)
         with flow.connect(target, err) as client:
             err(f"Reading the org at {target.label} ...")
+            org = flow.org_info(client, target)
+            reads = flow.reads_of(m)
             p = rec.plan = flow.make_plan(
-                m, flow.read_live(client), target, prune=prune, allow_replace=allow_replace
+                m,
+                flow.read_live(client, reads, org),
+                target,
+                prune=prune,
+                allow_replace=allow_replace,
+                org=org,
+                client=client,
             )
             _print_plan(p)
             if not p.has_changes:
                 return EXIT_OK
             rec.org = flow.confirm_target(client, target, len(p.operations), auto_approve, err)
+            # The answer may have taken a while: read again right before the first write.
+            flow.check_fresh(p, flow.read_live(client, reads, org), flow.CHANGED_SINCE_SHOWN)
             rec.execute(p, client, err)
     return EXIT_OK
 
 
-@cli.command()
-@click.option("-o", "--output", "output", metavar="FILE", help="Write to FILE, not stdout.")
+@cli.command("remove-duplicate")
+@click.argument("object_id", metavar="ID")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @connection_options
-def export(output: str | None, target: Target) -> int:
-    """Write the live org's types and fields as a manifest (YAML)."""
+def remove_duplicate(object_id: str, auto_approve: bool, target: Target) -> int:
+    """Delete ID, one of several live types (or fields of one type) with the same name.
+
+    Two applies run at once can create a name twice, and plan refuses to guess between them.
+    Refused unless ID is a custom object type, or a field, that another object of the same
+    kind and name duplicates (a field: in the same type). Says what it deletes (its values are
+    lost), names the org and asks first; then `plan` works again.
+    """
     from schemasync import flow
 
     with flow.connect(target, err) as client:
         err(f"Reading the org at {target.label} ...")
-        live = flow.read_live(client)
-    text = flow.export_text(live, output)
+        flow.remove_duplicate(client, target, object_id, auto_approve, err)
+    return EXIT_OK
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Write to FILE, not stdout.",
+)
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    type=click.Choice(SECTIONS),
+    help="Export only this section (repeatable; default: every section).",
+)
+@connection_options
+def export(output: str | None, sections: tuple[str, ...], target: Target) -> int:
+    """Write the live org's schema as a manifest (YAML): every section, or --section."""
+    from schemasync import flow
+
+    with flow.connect(target, err) as client:
+        err(f"Reading the org at {target.label} ...")
+        live = flow.read_everything(client, sections or None)
+    text = flow.export_text(live, output, sections or None)
     if output:
         flow.write_file(output, text)
-        err(f"Wrote {len(live.types)} type(s) to {output}.")
+        err(f"Wrote the org's schema to {output}.")
     else:
         click.echo(text, nl=False)
     return EXIT_OK
@@ -371,16 +531,17 @@ def _two_envs(config_path: str | None, source: str, dest: str) -> tuple[Target, 
     )
 
 
-def _source_manifest(source: Target, tmpdir: str) -> Any:
-    """The live schema of `source`, written and loaded exactly as `export` + `plan` would."""
+def _source_manifest(source: Target) -> Any:
+    """The live schema of `source`, exported and loaded exactly as `export` + `plan` would
+    (in memory: problems name `<export of ENV>`)."""
     from schemasync import flow
+    from schemasync.manifest import load_manifest_text
 
     with flow.connect(source, err) as client:
         err(f"Reading the source org at {source.label} ...")
-        text = flow.export_text(flow.read_live(client), None)
-    path = os.path.join(tmpdir, f"{source.env.name if source.env else 'source'}.yaml")
-    flow.write_file(path, text)
-    return flow.load(path)
+        text = flow.export_text(flow.read_everything(client), None)
+    name = f"<export of {source.env.name if source.env else 'the source org'}>"
+    return load_manifest_text(text, name)
 
 
 @cli.command()
@@ -389,7 +550,14 @@ def _source_manifest(source: Target, tmpdir: str) -> Any:
 @click.option("--apply", "do_apply", is_flag=True, help="Apply the plan to the destination.")
 @click.option("--auto-approve", is_flag=True, help="With --apply: do not ask for confirmation.")
 @format_options
-@click.option("--out", "out_file", metavar="PLAN", help="Save the plan (JSON) to apply later.")
+@click.option(
+    "--out",
+    "out_file",
+    metavar="PLAN",
+    type=click.Path(dir_okay=False),
+    help="Save the plan (JSON) to apply later.",
+)
+@click.option("--no-color", is_flag=True, help="No colour even on a terminal.")
 @plan_options
 @config_option
 def promote(
@@ -399,6 +567,7 @@ def promote(
     auto_approve: bool,
     fmt: str,
     out_file: str | None,
+    no_color: bool,
     prune: bool,
     allow_replace: bool,
     config_path: str | None,
@@ -408,22 +577,26 @@ def promote(
     Equivalent to `export --env FROM` then `plan`/`apply --env TO`: references and custom
     roles are matched by name, so ids may differ between the orgs.
     """
-    import tempfile
-
     from schemasync import flow
 
     source, dest = _two_envs(config_path, source_env, dest_env)
-    with tempfile.TemporaryDirectory(prefix="schemasync-") as tmpdir:
-        desired = _source_manifest(source, tmpdir)
+    desired = _source_manifest(source)
     with flow.connect(dest, err) as client:
         err(f"Planning {source.label} -> {dest.label} ...")
         org = flow.org_info(client, dest)
         p = flow.make_plan(
-            desired, flow.read_live(client), dest, prune=prune, allow_replace=allow_replace, org=org
+            desired,
+            flow.read_live(client, flow.reads_of(desired), org),
+            dest,
+            prune=prune,
+            allow_replace=allow_replace,
+            org=org,
+            client=client,
         )
         saved = _save_plan(p, out_file, f"schemasync apply --env {dest_env}") if out_file else None
         title = f"schemasync promote {source_env} → {dest_env}"
-        _print_plan(p, fmt=fmt, title=title, json_text=saved)
+        orgs = ("promote", source_env, dest_env)
+        _print_plan(p, no_color, fmt, title, json_text=saved, orgs=orgs)
         if not do_apply or not p.has_changes:
             return EXIT_OK
         flow.confirm_target(client, dest, len(p.operations), auto_approve, err)
@@ -435,25 +608,45 @@ def promote(
 @click.option("--from", "source_env", required=True, metavar="ENV", help="Reference environment.")
 @click.option("--to", "dest_env", required=True, metavar="ENV", help="Environment to compare.")
 @format_options
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Show objects only in --to as deletions, as `promote --prune` would make them.",
+)
+@click.option("--no-color", is_flag=True, help="No colour even on a terminal.")
 @config_option
-def diff_cmd(source_env: str, dest_env: str, fmt: str, config_path: str | None) -> int:
+def diff_cmd(
+    source_env: str,
+    dest_env: str,
+    fmt: str,
+    prune: bool,
+    no_color: bool,
+    config_path: str | None,
+) -> int:
     """Compare two live orgs without changing either: exit 0 same, 2 different, 1 error.
 
-    Prints what would change in --to to match --from (extra objects in --to show as deletes).
+    Prints what `promote` would change in --to to match --from. Objects only in --to are
+    listed as unmanaged (promote leaves them) and make the orgs differ; with --prune (or the
+    environment's `prune: true`) they show as the deletions `promote --prune` would make.
     """
-    import tempfile
-
     from schemasync import flow
     from schemasync.diff import compute_plan
 
     source, dest = _two_envs(config_path, source_env, dest_env)
-    with tempfile.TemporaryDirectory(prefix="schemasync-") as tmpdir:
-        desired = _source_manifest(source, tmpdir)
+    desired = _source_manifest(source)
     with flow.connect(dest, err) as client:
         err(f"Comparing {dest.label} with {source.label} ...")
-        p = compute_plan(desired, flow.read_live(client), prune=True, allow_replace=True)
-    _print_plan(p, fmt=fmt, title=f"schemasync diff: {dest_env} compared with {source_env}")
-    return EXIT_CHANGES if p.has_changes else EXIT_OK
+        # As promote plans (prune from the flag or the environment), but replaces are shown,
+        # not refused: diff only reports.
+        p = compute_plan(
+            desired,
+            flow.read_live(client, flow.reads_of(desired)),
+            prune=prune or dest.prune,
+            allow_replace=True,
+        )
+    title = f"schemasync diff: {dest_env} compared with {source_env}"
+    _print_plan(p, no_color, fmt, title, orgs=("diff", source_env, dest_env))
+    return EXIT_CHANGES if p.has_changes or p.unmanaged else EXIT_OK
 
 
 @cli.command()
@@ -471,12 +664,17 @@ def schema(which: str) -> int:
 @cli.command()
 @click.option(
     "--port",
-    type=int,
+    type=click.IntRange(0, 65535),
     default=8765,
     show_default=True,
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
-@click.option("--state", metavar="FILE", help="Keep the org in this JSON file.")
+@click.option(
+    "--state",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Keep the org in this JSON file.",
+)
 @click.option(
     "--api-key",
     "emulator_key",

@@ -184,7 +184,7 @@ def api_message(response: httpx.Response, redact: Callable[[str], str] = lambda 
 
 
 _HINTS = {
-    401: (AuthError, "the API key was rejected: check CLOSE_API_KEY"),
+    401: (AuthError, "the API key was rejected: check {key_source}"),
     403: (
         AuthError,
         "the API key's user lacks permission (Manage Customizations / manage_organization)",
@@ -203,9 +203,25 @@ _REASONS: list[tuple[type[Exception], str]] = [
     (httpx.ReadError, "connection reset"),
     (httpx.WriteError, "connection reset while sending"),
 ]
+# Paths every Close API serves to any valid key: a 404 there means a wrong base URL.
+_ALWAYS_THERE = frozenset({TYPES_PATH, FIELDS_PATH, ROLES_PATH, "/me/"})
 # Failures where the request never reached the server: safe to re-send even a POST.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _RETRYABLE = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a connect error is ECONNREFUSED (nothing listens on that host and port)."""
+    if not isinstance(exc, httpx.ConnectError):
+        return False
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ConnectionRefusedError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return "connection refused" in str(exc).lower()
 
 
 class _MaybeStillRunning(AmbiguousWriteError):
@@ -237,7 +253,11 @@ class CloseClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         on_event: Callable[[str], None] | None = None,
+        key_source: str = "CLOSE_API_KEY",
+        url_source: str = "CLOSE_API_URL or --api-url",
     ) -> None:
+        """`key_source` and `url_source` name where the key and the URL came from (a variable,
+        a flag, a config entry), so that hints say what to fix."""
         api_key = (api_key or "").strip() or None
         bearer_token = (bearer_token or "").strip() or None
         if api_key and bearer_token:
@@ -253,6 +273,12 @@ class CloseClient:
         # Everything that could leak the credential, redacted from every message we build.
         self._secrets = _Secrets(forms)
         self._auth_kind = "api_key" if api_key else "bearer_token"
+        try:
+            url = httpx.URL(base_url)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            url = None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise ConfigError(f"{url_source}: not an API URL; expected one like {DEFAULT_API_URL}")
         self._http = httpx.Client(
             base_url=base_url,
             transport=transport,
@@ -265,6 +291,9 @@ class CloseClient:
             },
         )
         self.base_url = base_url
+        self.key_source = key_source
+        self.url_source = url_source
+        self._answered = False  # has any server answered yet (a refused first try is config)
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -369,7 +398,8 @@ class CloseClient:
             if not isinstance(data, list):
                 raise ResponseError("GET", path, 200, "expected a list under 'data'")
             items += data
-            # Type and field lists have no has_more at all (close-api.md §3.5): one request.
+            # Type and field lists have no has_more at all (docs/close-api-facts.md §2): one
+            # request.
             if page.get("has_more") is not True or not data:
                 return items
             limit = (params or {}).get("_limit") or len(data)
@@ -417,7 +447,7 @@ class CloseClient:
             self._pace(where)
             self._count(method)
             started = self._clock()
-            failure, never_sent, fatal, pending = "", False, False, False
+            failure, never_sent, fatal, pending, refused = "", False, False, False, False
             response: httpx.Response | None = None
             payload: bytearray | None = None
             # Only the message of an httpx error is kept, and we raise after the except block,
@@ -426,10 +456,21 @@ class CloseClient:
                 response, payload = self._exchange(method, path, params, body)
             except _RETRYABLE as exc:
                 failure, never_sent = self._describe(exc), isinstance(exc, _NOT_SENT)
+                # Refused before any server answered: nothing listens there (a wrong URL or a
+                # stopped server), not a blip that a retry would outlast.
+                fatal = refused = not self._answered and _refused(exc)
                 pending = isinstance(exc, httpx.ReadTimeout)  # sent in full, not answered yet
             except httpx.HTTPError as exc:  # unsupported scheme, local protocol error: no retry
                 failure, fatal = self._describe(exc), True
             if response is None:
+                if refused:
+                    raise TransportError(
+                        method,
+                        path,
+                        None,
+                        f"no response after {attempt} attempts ({failure})",
+                        hint=f"nothing is listening at {self.base_url}: check {self.url_source}",
+                    )
                 if fatal:
                     raise TransportError(method, path, None, failure)
                 if method == "POST" and not never_sent:
@@ -445,6 +486,7 @@ class CloseClient:
                 self._backoff(f"{where}: no response ({failure})", failures, jitter="full")
                 continue
             status = response.status_code
+            self._answered = True
             info = parse_rate_limit_headers(response.headers)
             self._note_limits(info)
             log.debug(
@@ -490,7 +532,9 @@ class CloseClient:
                 self._backoff(f"{where} -> {status}", failures, jitter="full")
                 continue
             cls, hint = _HINTS.get(status, (ApiError, ""))
-            raise cls(method, path, status, message, hint=hint)
+            raise cls(
+                method, path, status, message, hint=self._hint(method, path, response) or hint
+            )
 
     def _exchange(
         self, method: str, path: str, params: dict | None, body: dict | None
@@ -595,6 +639,32 @@ class CloseClient:
         self.stats.by_method[method] = self.stats.by_method.get(method, 0) + 1
         if method in _WRITES:
             self.stats.writes += 1
+
+    def _hint(self, method: str, path: str, response: httpx.Response) -> str:
+        """What to fix, for the answers a wrong key or URL gets."""
+        status = response.status_code
+        if status == 401:
+            return _HINTS[401][1].format(key_source=self.key_source)
+        if 300 <= status < 400:
+            location = self._redact(response.headers.get("location", "").strip())
+            if location.startswith("https://") and self.base_url.startswith("http://"):
+                return (
+                    f"the server redirects to {location}: use https:// in {self.url_source} "
+                    f"(schemasync never follows a redirect with the API key)"
+                )
+            where = f"to {location}" if location else "elsewhere"
+            return (
+                f"the server redirects {where}: set {self.url_source} to the API's own URL "
+                "(schemasync never follows a redirect with the API key)"
+            )
+        if status == 404 and method == "GET" and path in _ALWAYS_THERE:
+            ending = "" if self.base_url.rstrip("/").endswith("/api/v1") else ", which it does not"
+            return (
+                f"every Close API serves {path}, so {self.base_url} is probably not the API's "
+                f"URL: check {self.url_source}; it ends in /api/v1{ending} "
+                f"(Close's is {DEFAULT_API_URL})"
+            )
+        return ""
 
     def _describe(self, exc: Exception) -> str:
         reason = next((r for cls, r in _REASONS if isinstance(exc, cls)), type(exc).__name__)

@@ -16,6 +16,9 @@ ENV_KEYS = {"api_url", "api_key_env", "prune", "allow_replace", "protect", "desc
 SECRET_KEYS = {"api_key", "key", "token", "bearer_token", "oauth_token", "secret", "password"}
 
 _VARIABLE = re.compile(r"[A-Z_][A-Z0-9_]*")
+# Close's API keys are far longer. A key of a few characters is a mistake, and since every
+# message hides the key, a short one would turn them into `***` soup.
+MIN_KEY_LENGTH = 8
 
 EXAMPLE = """\
 version: 1
@@ -109,14 +112,13 @@ def _env(path: str, name: str, data: Any) -> Environment:
 
 
 def parse_config(text: str, path: str) -> Config:
-    import yaml
+    # The manifests' reader: YAML 1.2 values, and a duplicate key is an error with its place.
+    from schemasync.yamlpos import parse_yaml, to_plain
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
+    root, problems = parse_yaml(text, path)
+    if problems:
+        raise ConfigError("\n".join(str(p) for p in sorted(problems)))
+    data = to_plain(root) if root is not None else None
     if not isinstance(data, dict):
         raise _fail(path, "", f"expected a mapping with `environments:`; for example:\n{EXAMPLE}")
     unknown = sorted(str(k) for k in data if k not in ("version", "environments"))
@@ -153,6 +155,9 @@ class Target:
     api_url: str
     api_key: str | None
     env: Environment | None = None
+    # Where the key and the URL came from, as a user would name it: for hints on failures.
+    key_source: str = "CLOSE_API_KEY"
+    url_source: str = "CLOSE_API_URL or --api-url"
 
     @property
     def label(self) -> str:
@@ -197,8 +202,75 @@ def resolve_target(
                 f"environment {env.name!r} reads its API key from "
                 f"${env.api_key_env}, which is not set"
             )
-        return Target((flag_url or env.api_url).rstrip("/"), key, env)
+        url_source = (
+            "--api-url" if flag_url else f"api_url of environment {env.name!r} in {config.path}"
+        )
+        return Target(
+            check_api_url(flag_url or env.api_url, url_source),
+            key,
+            env,
+            key_source="--api-key" if flag_key else env.api_key_env,
+            url_source=url_source,
+        )
+    if flag_url:
+        url, url_source = flag_url, "--api-url"
+    elif environ.get("CLOSE_API_URL"):
+        url, url_source = environ["CLOSE_API_URL"], "CLOSE_API_URL"
+    else:
+        url, url_source = DEFAULT_API_URL, "CLOSE_API_URL or --api-url"
     return Target(
-        (flag_url or environ.get("CLOSE_API_URL") or DEFAULT_API_URL).rstrip("/"),
+        check_api_url(url, url_source),
         flag_key or environ.get("CLOSE_API_KEY") or None,
+        key_source="--api-key" if flag_key else "CLOSE_API_KEY",
+        url_source=url_source,
     )
+
+
+def check_api_url(url: str, source: str) -> str:
+    """The URL without a trailing slash, or a ConfigError saying what to fix in `source`."""
+    from urllib.parse import urlsplit
+
+    def bad(why: str) -> ConfigError:
+        return ConfigError(f"{source}: {why}; expected an API URL like {DEFAULT_API_URL}")
+
+    if "@" in url.strip().split("://", 1)[-1].split("/", 1)[0]:
+        # Never echo such a URL: what stands before the @ may well be the key.
+        raise ConfigError(
+            f"{source}: the URL holds a user name or password (before the @): keep the API "
+            "key in CLOSE_API_KEY (or the variable an environment's api_key_env names), not "
+            "in the URL; the URL is not shown"
+        )
+    if url != url.strip():
+        raise bad(f"spaces or a line break around the URL ({url!r}): remove them")
+    if any(c.isspace() for c in url):
+        raise bad(f"the URL contains spaces ({url!r}): remove them")
+    if not url.isprintable():
+        raise bad(f"the URL contains a control character ({url!r})")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as e:
+        raise bad(f"{url!r} is not a valid URL ({e})") from None
+    if parts.scheme not in ("http", "https"):
+        if "://" not in url:
+            raise bad(f"{url!r} has no scheme: start it with https://")
+        raise bad(f"the scheme must be https (or http for a local emulator), not {parts.scheme!r}")
+    if not parts.hostname:
+        raise bad(f"{url!r} names no host")
+    return url.rstrip("/")
+
+
+def check_api_key(key: str, source: str) -> str:
+    """The key as it will be sent (surrounding spaces removed), or a ConfigError that names
+    `source` (a variable or --api-key) and never shows the value."""
+    stripped = key.strip()
+    where = "given with --api-key" if source == "--api-key" else f"in {source}"
+    if not stripped:
+        raise ConfigError(f"the API key {where} is empty or only spaces: set it to a Close API key")
+    if len(stripped) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            f"the API key {where} is too short ({len(stripped)} characters; Close API keys are "
+            f"much longer, and schemasync needs at least {MIN_KEY_LENGTH}): check {source} "
+            "(its value is not shown)"
+        )
+    return stripped

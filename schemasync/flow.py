@@ -29,6 +29,7 @@ from schemasync.errors import (
 if TYPE_CHECKING:  # heavy modules load only in the commands that need them
     from schemasync.apply import ApplyReport
     from schemasync.client import CloseClient
+    from schemasync.duplicates import Duplicate
     from schemasync.live import LiveOrg
     from schemasync.model import Manifest
     from schemasync.plan import Plan
@@ -45,14 +46,24 @@ def redact(text: str) -> str:
 
 
 def connect(target: Target, say: Say) -> CloseClient:
+    """A client for the target; a missing, blank or too short key is refused before it is
+    used (every message hides the key, so a key of a few letters would garble them all)."""
     if not target.api_key:
         raise ConfigError(
             "no API key: set CLOSE_API_KEY (or pass --api-key, or select an environment with --env)"
         )
     from schemasync.client import CloseClient, secret_forms
+    from schemasync.config import check_api_key
 
-    _SECRETS.update(secret_forms(target.api_key.strip()))  # as the client will send it
-    return CloseClient(target.api_key, base_url=target.api_url, on_event=say)
+    key = check_api_key(target.api_key, target.key_source)
+    _SECRETS.update(secret_forms(key))  # as the client will send it
+    return CloseClient(
+        key,
+        base_url=target.api_url,
+        on_event=say,
+        key_source=target.key_source,
+        url_source=target.url_source,
+    )
 
 
 def org_info(client: CloseClient, target: Target) -> dict[str, Any]:
@@ -105,10 +116,15 @@ def confirm_target(
     return info
 
 
-def load(manifest: str) -> Manifest:
+def load(manifest: str, say: Say | None = None) -> Manifest:
+    """Read the manifest; `say` gets a `Warning: ...` line for each file a directory skipped."""
     from schemasync.manifest import load_manifest
 
-    return load_manifest(manifest, allow_external_references=True)
+    m = load_manifest(manifest, allow_external_references=True)
+    if say is not None:
+        for warning in m.warnings:
+            say(f"Warning: {warning}")
+    return m
 
 
 LEGACY_READ = ("fields", "types", "roles")  # what a plan of custom object types reads
@@ -240,19 +256,38 @@ def check_protected(plan: Plan, target: Target, live: LiveOrg) -> None:
         raise PlanError(problems)
 
 
-def confirm(auto_approve: bool, n: int, where: str) -> None:
+class Declined(Aborted):
+    """The user answered no at the confirmation prompt (the audit's result `declined`)."""
+
+
+def confirm(
+    auto_approve: bool,
+    n: int,
+    where: str,
+    *,
+    question: str | None = None,
+    no_terminal: str | None = None,
+    cancelled: str = "apply cancelled; nothing was changed",
+) -> None:
+    """Ask on the terminal before writing; raise Declined on no, Aborted with no terminal."""
     if auto_approve:
         return
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         raise Aborted(
-            "refusing to apply without confirmation: there is no terminal to ask on. "
+            no_terminal
+            or "refusing to apply without confirmation: there is no terminal to ask on. "
             "Pass --auto-approve, or save the plan with `plan --out` and run "
             "`apply --plan` (nothing was changed)"
         )
     import click
 
-    if not click.confirm(f"Apply these {n} operation(s) to {where}?", err=True, default=False):
-        raise Aborted("apply cancelled; nothing was changed")
+    question = question or f"Apply these {n} operation(s) to {where}?"
+    try:
+        yes = click.confirm(question, err=True, default=False)
+    except click.Abort:  # end of input or Ctrl-C at the prompt: a no, too
+        yes = False
+    if not yes:
+        raise Declined(cancelled)
 
 
 @contextmanager
@@ -291,6 +326,8 @@ def execute(
 ) -> ApplyReport:
     """Apply the plan; raise with the contract's exit code unless every operation succeeded.
 
+    After the last write the org is read once more: a name this apply created that now exists
+    twice (another apply ran at the same time) is an error (exit 3) naming the ids.
     `on_report` receives the report before anything is raised (the audit record uses it).
     """
     from schemasync.apply import apply_plan
@@ -304,27 +341,117 @@ def execute(
             raise Interrupted(
                 "apply abandoned; run `schemasync plan` to see what remains", _exit_code(caught())
             ) from None
+        if not report.stopped_by:
+            report.duplicates = _created_twice(report, client, say, reads_of_plan(plan))
     if on_report is not None:
         on_report(report)
     say(report.render())
+    effect = f"; {report.failed_effect}" if report.failed_effect else ""
     if report.stopped_by:
         raise Interrupted(
-            "apply was interrupted; run `schemasync plan` to see what remains",
+            f"apply was interrupted{effect or '; run `schemasync plan` to see what remains'}",
             _exit_code(caught()),
             report,
         )
+    if report.duplicates:
+        from schemasync.duplicates import fix_hint
+
+        shown = "; ".join(f"{d.address} ({', '.join(d.ids)})" for d in report.duplicates)
+        raise ApplyFailed(
+            f"the org now holds names this apply created more than once: {shown}. Another "
+            f"apply probably ran at the same time: {fix_hint()}{effect}",
+            report,
+        )
     if report.failed:
-        if report.done:
-            raise ApplyFailed("apply stopped partway (see above)", report)
+        if report.changed_org:
+            raise ApplyFailed(f"apply stopped partway{effect or ' (see above)'}", report)
         raise SchemaSyncError("apply failed before changing anything (see above)")
     return report
 
 
-def check_fresh(plan: Plan, live: LiveOrg) -> None:
+def _created_twice(
+    report: ApplyReport, client: CloseClient, say: Say, reads: list[str]
+) -> list[Duplicate]:
+    """Read the org once after the last write: the duplicate groups the apply's creates are in.
+
+    Best effort: when the read fails, say so and let `plan` (which refuses duplicates) tell.
+    """
+    from schemasync.duplicates import created_duplicates
+
+    created = report.created()
+    if not created:
+        return []
+    try:
+        live = read_live(client, reads)
+    except (SchemaSyncError, KeyboardInterrupt) as e:
+        why = str(e) or "interrupted"
+        say(
+            f"Warning: could not read the org again to check for duplicates ({why}); "
+            "run `schemasync plan`: it refuses to run if a name now exists twice"
+        )
+        return []
+    return created_duplicates(live, created)
+
+
+CHANGED_SINCE_SHOWN = (
+    "the org changed after the plan above was made (another apply, or a change in Close?): "
+    "nothing was applied; run apply again to plan against the org as it is now"
+)
+
+
+def check_fresh(plan: Plan, live: LiveOrg, message: str | None = None) -> None:
+    """Refuse a plan whose org changed since it was made; callers read `live` right before
+    the first write, so a concurrent apply that has written by then is caught.
+
+    `message` replaces the saved plan's wording (`apply MANIFEST`: CHANGED_SINCE_SHOWN).
+    """
     if live.fingerprint() != plan.fingerprint:
         raise StalePlanError(
-            "the org changed since this plan was made: run plan again (nothing was applied)"
+            message
+            or "the org changed since this plan was made: run plan again (nothing was applied)"
         )
+
+
+def remove_duplicate(
+    client: CloseClient, target: Target, object_id: str, auto_approve: bool, say: Say
+) -> None:
+    """Delete one of two live objects with the same kind, name and owner, chosen by id.
+
+    Refused (nothing written) unless the id is a live type or field that has such a twin, or
+    when the environment protects it; says what the deletion destroys, names the org, asks
+    (unless auto-approved), and re-reads the org right before the delete.
+    """
+    from schemasync.duplicates import removal
+    from schemasync.live.read import ALL_SECTIONS, groups_for
+
+    reads = groups_for(ALL_SECTIONS)
+    live = read_live(client, reads)
+    gone = removal(live, object_id)
+    plan = gone.plan(live)
+    check_protected(plan, target, live)
+    for line in gone.lines:
+        say(line)
+    info = org_info(client, target)
+    where = describe_org(info, target)
+    say(f"Target: {where}")
+    op = gone.operation
+    confirm(
+        auto_approve,
+        1,
+        where,
+        question=f"Delete {op.kind} {op.address} ({object_id}) from {where}?",
+        no_terminal="refusing to delete without confirmation: there is no terminal to ask on. "
+        "Pass --auto-approve (nothing was removed)",
+        cancelled="remove-duplicate cancelled; nothing was removed",
+    )
+    check_fresh(
+        plan,
+        read_live(client, reads),
+        "the org changed while you were asked: nothing was removed; run remove-duplicate "
+        "again to see it as it is now",
+    )
+    execute(plan, client, say)
+    say(f"Removed {object_id}. Run `schemasync plan` to check the org.")
 
 
 def write_file(path: str, text: str) -> None:
@@ -357,13 +484,18 @@ def read_plan_file(path: str) -> Plan:
 
 
 def modeline(output: str | None) -> str | None:
-    """A relative `$schema` path to schemas/manifest.schema.json when the project has one."""
+    """A relative `$schema` path to the manifest's JSON Schema when the project has one: the
+    nearest `manifest.schema.json` (as `schemasync schema > manifest.schema.json` writes it)
+    or `schemas/manifest.schema.json`, beside the output or in a folder above it."""
     start = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
     d = start
     while True:
-        candidate = os.path.join(d, "schemas", "manifest.schema.json")
-        if os.path.isfile(candidate):
-            return os.path.relpath(candidate, start).replace(os.sep, "/")
+        for candidate in (
+            os.path.join(d, "manifest.schema.json"),
+            os.path.join(d, "schemas", "manifest.schema.json"),
+        ):
+            if os.path.isfile(candidate):
+                return os.path.relpath(candidate, start).replace(os.sep, "/")
         parent = os.path.dirname(d)
         if parent == d:
             return None

@@ -38,15 +38,16 @@ from schemasync.manifest_rules import (
     describe,
     did_you_mean,
 )
-from schemasync.model import Manifest
+from schemasync.model import Manifest, Obj
 from schemasync.schemacheck import conforms, resolve_ref
-from schemasync.yamlpos import Node, read_yaml_file, to_plain
+from schemasync.yamlpos import Node, parse_yaml, read_yaml_file, to_plain
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator, ValidationError
 
 MANIFEST_SCHEMA = "manifest.schema.json"
-YAML_SUFFIXES = (".yaml", ".yml")
+YAML_SUFFIXES = (".yaml", ".yml")  # compared with the lower-cased file name
+ENVIRONMENTS_FILES = ("schemasync.yaml", "schemasync.yml")
 
 
 def load_schema(name: str) -> dict[str, Any]:
@@ -84,16 +85,35 @@ def _validator() -> Draft202012Validator:
 
 
 def load_manifest(path: str, *, allow_external_references: bool = False) -> Manifest:
-    """Read a manifest file, or every `*.yaml`/`*.yml` file of a directory, merged.
+    """Read a manifest file, or every `*.yaml`/`*.yml` file of a directory tree, merged.
+
+    The files a directory skips are named in the manifest's `warnings` (see _manifest_files).
 
     Raises ManifestError with every problem found. A `references` naming a type the manifest
     does not declare is a problem unless `allow_external_references` (plan resolves those
     against the live organization: diff._Ctx.reference_id).
     """
-    paths, problems = _manifest_files(path)
+    paths, problems, warnings = _manifest_files(path)
+    read = [(file, *read_yaml_file(file, describe)) for file in paths]
+    return _load(read, problems, warnings, tuple(paths), allow_external_references)
+
+
+def load_manifest_text(text: str, name: str, *, allow_external_references: bool = True) -> Manifest:
+    """A manifest from text held in memory (an export on its way to a plan: promote, diff);
+    problems name it `name`."""
+    root, found = parse_yaml(text, name, describe)
+    return _load([(name, root, found)], [], [], (name,), allow_external_references)
+
+
+def _load(
+    read: list[tuple[str, Node | None, list[Problem]]],
+    problems: list[Problem],
+    warnings: list[str],
+    paths: tuple[str, ...],
+    allow_external_references: bool,
+) -> Manifest:
     roots: list[Node] = []
-    for file in paths:
-        root, found = read_yaml_file(file, describe)
+    for file, root, found in read:
         problems += found
         if root is None:
             if not found:
@@ -103,7 +123,7 @@ def load_manifest(path: str, *, allow_external_references: bool = False) -> Mani
         _strings_stay_strings(root, _schema())
         problems += _structural_problems(root)
         roots.append(root)
-    every_file_read = len(roots) == len(paths)
+    every_file_read = len(roots) == len(read)
     checker = Checker(check_references=every_file_read and not allow_external_references)
     problems += checker.run(roots)
     if problems:
@@ -113,33 +133,87 @@ def load_manifest(path: str, *, allow_external_references: bool = False) -> Mani
             summary = f"more than {MAX_PROBLEMS} manifest problems found; {shown}"
             raise ManifestError(problems[:MAX_PROBLEMS], summary)
         raise ManifestError(problems)
-    manifest = build_manifest([(to_plain(root), root) for root in roots], tuple(paths))
-    if checker.warnings:
-        manifest = dataclasses.replace(manifest, warnings=tuple(checker.warnings))
-    return manifest
+    manifest = build_manifest([(to_plain(root), root) for root in roots], paths)
+    return dataclasses.replace(manifest, warnings=(*warnings, *checker.warnings))
 
 
 # -- reading files -------------------------------------------------------------------------
 
 
-def _manifest_files(path: str) -> tuple[list[str], list[Problem]]:
+def _manifest_files(path: str) -> tuple[list[str], list[Problem], list[str]]:
+    """The manifest files of `path`, the problems found listing them, and one warning for
+    each file a directory skips.
+
+    A directory is read with its sub-directories: every `*.yaml`/`*.yml` file (any case), in
+    the order of their paths relative to it. Hidden files and folders (editor backups, lock
+    files, `.git`) are left out silently; the environments file (`schemasync.yaml`) and any
+    other file are named in a warning. Symbolic links are followed, after the real folders, and
+    a folder already read is not read again (so a link loop ends).
+    """
     if not os.path.isdir(path):
-        return [path], []  # read_yaml_file reports a missing or unreadable path
+        return [path], [], []  # read_yaml_file reports a missing or unreadable path
+    found: list[tuple[str, str]] = []  # (relative path with "/", path)
+    skipped: list[tuple[str, str]] = []  # (path, why)
+    problems: list[Problem] = []
+    seen: set[tuple[int, int]] = set()
+    todo = [(path, "")]
+    links: list[tuple[str, str]] = []  # linked folders, followed once the real ones are read
+    while todo or links:
+        folder, rel = todo.pop() if todo else links.pop(0)
+        try:
+            st = os.stat(folder)
+            key = (st.st_dev, st.st_ino)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            problems.append(
+                Problem(folder, 0, 0, "", f"cannot read the directory: {e.strerror or e}")
+            )
+            continue
+        if key in seen:
+            skipped.append((folder, "a link to a folder that is read already"))
+            continue
+        seen.add(key)
+        subfolders: list[tuple[str, str]] = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            where = os.path.join(folder, name)
+            if _is_dir(entry):
+                (links if entry.is_symlink() else subfolders).append((where, f"{rel}{name}/"))
+            elif name.lower() in ENVIRONMENTS_FILES:
+                skipped.append((where, "the environments file is not part of the manifest"))
+            elif not name.lower().endswith(YAML_SUFFIXES):
+                skipped.append((where, "not a *.yaml or *.yml file"))
+            elif not _is_file(entry):
+                skipped.append((where, "not a regular file"))
+            else:
+                found.append((f"{rel}{name}", where))
+        todo.extend(reversed(subfolders))
+    warnings = [f"{where}: skipped ({why})" for where, why in sorted(skipped)]
+    if not found and not problems:
+        message = "no *.yaml or *.yml files in this directory or its sub-directories"
+        if skipped:
+            names = [os.path.relpath(where, path) for where, _ in sorted(skipped)]
+            more = f", and {len(names) - 10} more" if len(names) > 10 else ""
+            message += f" (skipped: {', '.join(names[:10])}{more})"
+        problems.append(Problem(path, 0, 0, "", message))
+    return [where for _, where in sorted(found)], problems, warnings
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
     try:
-        names = sorted(os.listdir(path))
-    except OSError as e:
-        return [], [Problem(path, 0, 0, "", f"cannot read the directory: {e.strerror or e}")]
-    # Hidden files are editor backups and lock files, not part of the manifest.
-    found = [
-        os.path.join(path, n)
-        for n in names
-        if n.endswith(YAML_SUFFIXES)
-        and not n.startswith(".")
-        and os.path.isfile(os.path.join(path, n))
-    ]
-    if not found:
-        return [], [Problem(path, 0, 0, "", "no *.yaml or *.yml files in this directory")]
-    return found, []
+        return entry.is_dir()  # follows a symbolic link, as reading the files would
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 # -- structure -----------------------------------------------------------------------------
@@ -259,6 +333,27 @@ def _translate(
     return [node.problem(path, error.message)]
 
 
+def _counts(m: Manifest) -> str:
+    """What a manifest declares, counted: "2 type(s), 9 field(s)" and the other sections."""
+    counts: dict[str, int] = {}
+
+    def visit(obj: Obj) -> None:
+        noun = "field" if obj.kind.noun == "field" else obj.kind.noun
+        if obj.kind.name != "standard_object":
+            counts[noun] = counts.get(noun, 0) + 1
+        for kids in obj.children.values():
+            for kid in kids:
+                visit(kid)
+
+    for objs in m.objects.values():
+        for obj in objs:
+            visit(obj)
+    counts.setdefault("type", len(m.types))
+    counts.setdefault("field", 0)
+    order = ["type", "field", *sorted(k for k in counts if k not in ("type", "field"))]
+    return ", ".join(f"{counts[k]} {k}(s)" for k in order)
+
+
 def validate_paths(manifests: tuple[str, ...], say: Callable[[str], None]) -> None:
     """Validate each path offline as a manifest of its own; raise if any is invalid.
 
@@ -277,10 +372,8 @@ def validate_paths(manifests: tuple[str, ...], say: Callable[[str], None]) -> No
                 say(str(p))
             say(f"{manifest} is invalid: {e.summary}.")
             continue
-        n_fields = sum(len(t.kids("custom_field")) for t in m.types)
-        say(
-            f"{manifest} is valid: {len(m.types)} type(s), {n_fields} field(s) "
-            f"in {len(m.sources)} file(s)."
-        )
+        for warning in m.warnings:
+            say(f"Warning: {warning}")
+        say(f"{manifest} is valid: {_counts(m)} in {len(m.sources)} file(s).")
     if invalid:
         raise SchemaSyncError(f"{invalid} of {len(manifests)} manifests are invalid")

@@ -303,7 +303,7 @@ class Checker:
             self.truncated = True
 
     def _warn(self, node: Node, path: str, message: str) -> None:
-        self.warnings.append(f"Warning: {node.problem(path, message)}")
+        self.warnings.append(str(node.problem(path, message)))
 
     def _extra_types(self, roots: list[Node]) -> set[str]:
         extra: set[str] = set()

@@ -82,6 +82,8 @@ class Manifest:
 
     objects: dict[str, tuple[Obj, ...]] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    # What the reader wants the user to know without failing (files a directory skipped,
+    # names that differ only by case).
     warnings: tuple[str, ...] = field(default=(), compare=False)
     sections: frozenset[str] = frozenset()
     extra_field_types: tuple[str, ...] = ()

@@ -161,7 +161,17 @@ def parse_yaml(
         return None, [Problem(file, line, col, "", message)]
     builder = _Builder(text, file)
     try:
-        builder.run()
+        try:
+            builder.run()
+        except yaml.MarkedYAMLError as e:
+            if _Loader is yaml.SafeLoader or "maximum nesting depth" not in str(e.problem):
+                raise
+            # Newer libyaml (PyYAML 6.0.2+ wheels) has a nesting limit of its own (1000
+            # levels) and, scanning ahead, can hit it before this reader sees the 65th level.
+            # The pure-Python parser gives the same events without that limit, so the problem
+            # and its position are MAX_DEPTH's, whatever libyaml the wheel was built with.
+            builder = _Builder(text, file, yaml.SafeLoader)
+            builder.run()
     except _Stop:
         return None, builder.problems
     except yaml.MarkedYAMLError as e:
@@ -229,9 +239,10 @@ class _Frame:
 class _Builder:
     """Builds the Node tree from parser events with an explicit stack."""
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, loader: type | None = None) -> None:
         self.text = text
         self.file = file
+        self.loader = loader or _Loader
         self.problems: list[Problem] = []  # fatal ones: the tree is not kept
         self.located: list[tuple[tuple[Any, ...], Node, str]] = []  # (data path, node, message)
         self.root: Node | None = None
@@ -240,7 +251,7 @@ class _Builder:
         self.total = 0
 
     def run(self) -> None:
-        loader = _Loader(self.text)
+        loader = self.loader(self.text)
         documents = 0
         try:
             while loader.check_event():

@@ -63,7 +63,11 @@ def resp(
             return httpx.Response(status, text=text, headers=headers)
         if body is None:
             return httpx.Response(status, headers=headers)
-        return httpx.Response(status, json=body, headers=headers)
+        # Compact JSON as Close sends it, built here: httpx's `json=` spacing changed in 0.28.
+        content = json.dumps(body, separators=(",", ":")).encode()
+        return httpx.Response(
+            status, content=content, headers={"Content-Type": "application/json", **(headers or {})}
+        )
 
     return make
 
@@ -717,7 +721,116 @@ def test_auth_and_plan_errors(status: int, cls: type[ApiError], hint: str) -> No
     assert str(err) == f"GET /me/ -> {status}: Unauthorized ({hint})"
 
 
-@pytest.mark.parametrize("status", [400, 404, 405, 409, 415, 422, 302])
+def test_a_401_names_the_variable_the_key_came_from() -> None:
+    client, _, _, _ = make_client(
+        resp(401, {"error": "Unauthorized"}), key_source="STAGING_CLOSE_API_KEY"
+    )
+    with pytest.raises(AuthError) as info:
+        client.get("/me/")
+    assert info.value.hint == "the API key was rejected: check STAGING_CLOSE_API_KEY"
+    assert "CLOSE_API_KEY" not in str(info.value).replace("STAGING_CLOSE_API_KEY", "")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "ending"),
+    [("https://close.test", ", which it does not"), ("https://close.test/api/v1", "")],
+)
+def test_a_404_on_a_list_every_api_serves_points_at_the_url(base_url: str, ending: str) -> None:
+    client, script, _, _ = make_client(resp(404, text="Not Found"), base_url=base_url)
+    with pytest.raises(ApiError) as info:
+        client.get("/custom_object_type/")
+    assert info.value.hint == (
+        f"every Close API serves /custom_object_type/, so {base_url} is probably not the API's "
+        f"URL: check CLOSE_API_URL or --api-url; it ends in /api/v1{ending} "
+        f"(Close's is {DEFAULT_API_URL})"
+    )
+    assert len(script.requests) == 1
+
+
+def test_a_404_elsewhere_has_no_url_hint() -> None:
+    client, _, _, _ = make_client(resp(404, {"error": "Not found"}), base_url="https://x.test")
+    with pytest.raises(ApiError) as info:
+        client.put("/custom_field/custom_object_type/cf_1/", {})
+    assert info.value.hint == ""
+
+
+@pytest.mark.parametrize(
+    ("base_url", "location", "hint"),
+    [
+        (
+            "http://close.test/api/v1",
+            "https://close.test/api/v1/me/",
+            "the server redirects to https://close.test/api/v1/me/: use https:// in "
+            "CLOSE_API_URL or --api-url (schemasync never follows a redirect with the API key)",
+        ),
+        (
+            "https://close.test/api/v1",
+            "https://elsewhere.test/v1/me/",
+            "the server redirects to https://elsewhere.test/v1/me/: set CLOSE_API_URL or "
+            "--api-url to the API's own URL (schemasync never follows a redirect with the API key)",
+        ),
+        (
+            "https://close.test/api/v1",
+            None,
+            "the server redirects elsewhere: set CLOSE_API_URL or --api-url to the API's own URL "
+            "(schemasync never follows a redirect with the API key)",
+        ),
+    ],
+)
+def test_a_redirect_says_what_to_fix_and_is_not_followed(
+    base_url: str, location: str | None, hint: str
+) -> None:
+    headers = {"Location": location} if location else {}
+    client, script, _, _ = make_client(resp(301, headers=headers), base_url=base_url)
+    with pytest.raises(ApiError) as info:
+        client.get("/me/")
+    assert info.value.status == 301 and info.value.hint == hint
+    assert len(script.requests) == 1  # the key is never sent to the redirect's target
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://[::1/api/v1", "api.close.com/api/v1", "http:///api/v1", "ftp://x/v1"]
+)
+def test_a_url_that_is_no_api_url_is_a_config_error(base_url: str) -> None:
+    with pytest.raises(ConfigError, match="not an API URL"):
+        CloseClient(KEY, base_url=base_url, url_source="--api-url")
+
+
+def _refused(request: httpx.Request) -> httpx.Response:
+    try:
+        raise ConnectionRefusedError(111, "Connection refused")
+    except ConnectionRefusedError as e:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request) from e
+
+
+def test_a_refused_first_connection_is_not_retried() -> None:
+    client, script, clock, events = make_client(_refused, resp(200, {"ok": 1}))
+    with pytest.raises(TransportError) as info:
+        client.get("/me/")
+    assert len(script.requests) == 1 and clock.sleeps == [] and events == []
+    assert info.value.hint == (
+        f"nothing is listening at {DEFAULT_API_URL}: check CLOSE_API_URL or --api-url"
+    )
+    assert "Connection refused" in str(info.value)
+
+
+def test_a_refused_connection_after_an_answer_is_retried() -> None:
+    # The server answered before: a refused connection now is a restart, worth a retry.
+    client, script, _, _ = make_client(
+        resp(200, {"ok": 1}), _refused, _refused, resp(200, {"ok": 2})
+    )
+    assert client.get("/me/") == {"ok": 1}
+    assert client.get("/me/") == {"ok": 2}
+    assert len(script.requests) == 4
+
+
+def test_a_connect_timeout_is_still_retried() -> None:
+    client, script, _, _ = make_client(httpx.ConnectTimeout, resp(200, {"ok": 1}))
+    assert client.get("/me/") == {"ok": 1}
+    assert len(script.requests) == 2
+
+
+@pytest.mark.parametrize("status", [400, 404, 405, 409, 415, 422])
 def test_other_statuses_are_plain_api_errors(status: int) -> None:
     client, _, _, _ = make_client(resp(status, {"error": "nope"}))
     with pytest.raises(ApiError) as info:

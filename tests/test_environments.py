@@ -67,10 +67,75 @@ def test_config_refuses_keys_and_unknown_settings() -> None:
         parse_config("environments:\n  prod:\n    api_urll: x\n", "c.yaml")
     with pytest.raises(ConfigError, match="NAME of an environment variable"):
         parse_config("environments:\n  prod:\n    api_key_env: 'sk live 123!'\n", "c.yaml")
-    with pytest.raises(ConfigError, match="c.yaml:2:1: not valid YAML"):
+    with pytest.raises(ConfigError, match="c.yaml:2:1: YAML syntax error"):
         parse_config("environments: [\n", "c.yaml")
     with pytest.raises(ConfigError, match="protect"):
         parse_config("environments:\n  prod:\n    protect: Account\n", "c.yaml")
+
+
+def test_duplicate_keys_in_the_config_are_an_error() -> None:
+    # The second `production` would silently win in PyYAML: one typo from a prod mix-up.
+    text = (
+        "version: 1\nenvironments:\n  production:\n    api_key_env: PROD_KEY\n"
+        "    api_key_env: STAGING_KEY\n  production: {api_key_env: OTHER_KEY}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "schemasync.yaml")
+    assert str(info.value).splitlines() == [
+        'schemasync.yaml:5:5: environments.production: duplicate key "api_key_env" '
+        "(first at line 4, column 5)",
+        'schemasync.yaml:6:3: environments: duplicate key "production" (first at line 3, column 3)',
+    ]
+
+
+def test_config_values_are_yaml_1_2() -> None:
+    # As in manifests: `yes` is a string, so `prune: yes` is refused instead of read as true.
+    with pytest.raises(ConfigError, match=r"environments\.a\.prune: expected true or false"):
+        parse_config("environments:\n  a: {prune: yes}\n", "c.yaml")
+
+
+def test_the_target_knows_where_its_key_and_url_came_from() -> None:
+    config = parse_config(
+        "environments:\n  prod: {api_url: 'https://p.example/api/v1', api_key_env: PROD_KEY}\n",
+        "conf/schemasync.yaml",
+    )
+    environ = {"PROD_KEY": KEY, "CLOSE_API_KEY": KEY, "CLOSE_API_URL": "https://x.example"}
+    t = resolve_target(
+        env_name="prod", config=config, flag_url=None, flag_key=None, environ=environ
+    )
+    assert (t.key_source, t.url_source) == (
+        "PROD_KEY",
+        "api_url of environment 'prod' in conf/schemasync.yaml",
+    )
+    t = resolve_target(
+        env_name="prod", config=config, flag_url="http://f.example", flag_key=KEY, environ=environ
+    )
+    assert (t.key_source, t.url_source) == ("--api-key", "--api-url")
+    t = resolve_target(env_name=None, config=None, flag_url=None, flag_key=None, environ=environ)
+    assert (t.key_source, t.url_source) == ("CLOSE_API_KEY", "CLOSE_API_URL")
+    t = resolve_target(env_name=None, config=None, flag_url=None, flag_key=None, environ={})
+    assert t.url_source == "CLOSE_API_URL or --api-url"
+
+
+def test_a_bad_url_in_the_config_names_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "schemasync.yaml"
+    config.write_text("environments:\n  prod: {api_url: 'api.close.com/api/v1'}\n")
+    res = run(["export", "--env", "prod", "--config", str(config)], {"CLOSE_API_KEY": KEY})
+    assert res.exit_code == 1
+    assert res.stderr == (
+        f"Error: api_url of environment 'prod' in {config}: 'api.close.com/api/v1' has no "
+        "scheme: start it with https://; expected an API URL like https://api.close.com/api/v1\n"
+    )
+
+
+def test_a_rejected_key_names_the_variable_it_came_from(orgs) -> None:
+    _, _, config = orgs
+    res = run(
+        ["export", "--env", "staging", "--config", config], {"STAGING_KEY": "sk_wrong_0123456789"}
+    )
+    assert res.exit_code == 1
+    assert res.stderr.rstrip().endswith("(the API key was rejected: check STAGING_KEY)")
+    assert "sk_wrong_0123456789" not in res.stderr
 
 
 def test_target_resolution_precedence() -> None:
@@ -283,3 +348,63 @@ def test_environment_defaults_apply(orgs, tmp_path: Path) -> None:
     only.write_text("version: 1\ncustom_object_types:\n  - {name: Solo, name_plural: Solos}\n")
     res = run(["plan", str(only), "--env", "staging", "--config", config])
     assert "will be DELETED" in res.stdout  # prune came from the environment
+
+
+def test_diff_and_promote_speak_of_two_orgs_and_agree_on_extra_objects(
+    orgs, tmp_path: Path
+) -> None:
+    s, p, config = orgs
+    where = ["--config", config]
+    for env in ("staging", "production"):
+        assert run(["apply", EXAMPLE, "--auto-approve", "--env", env, *where]).exit_code == 0
+    diff = ["diff", "--from", "staging", "--to", "production", *where]
+    promote = ["promote", "--from", "staging", "--to", "production", *where]
+
+    same = run(diff)
+    assert same.exit_code == 0
+    assert same.stdout == "No differences: production matches staging.\n"
+    assert run(promote).stdout == "No changes: production already matches staging.\n"
+    md = run([*diff, "--format", "markdown"]).stdout
+    assert "**No differences:** production matches staging." in md
+    assert "manifest" not in md
+
+    # An extra type in production: promote leaves it (no --prune), so diff lists it as
+    # unmanaged, not as a deletion, and the orgs still differ (exit 2).
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        Path(EXAMPLE)
+        .read_text()
+        .replace(
+            "custom_object_types:\n",
+            "custom_object_types:\n  - {name: Legacy, name_plural: Legacies}\n",
+            1,
+        )
+    )
+    assert (
+        run(["apply", str(extra), "--auto-approve", "--env", "production", *where]).exit_code == 0
+    )
+    writes = len(p.writes())
+    differs = run(diff)
+    assert differs.exit_code == 2, differs.stderr
+    assert "DELETED" not in differs.stdout
+    assert (
+        "Unmanaged: only in production, not in staging; promote leaves them "
+        "(--prune would delete them):\n  custom_object_type Legacy (" in differs.stdout
+    )
+    assert differs.stdout.endswith(
+        "No changes to make: production has everything staging has, and the objects above "
+        "that it has not.\n"
+    )
+    promoted = run(promote)
+    assert promoted.exit_code == 0 and "DELETED" not in promoted.stdout
+    assert "Unmanaged: in production but not in staging; left untouched" in promoted.stdout
+    assert "manifest" not in differs.stdout + promoted.stdout
+
+    pruned = run([*diff, "--prune"])  # what `promote --prune` would do
+    assert pruned.exit_code == 2
+    assert "# Legacy will be DELETED" in pruned.stdout
+    assert (
+        json.loads(run([*diff, "--prune", "--json"]).stdout)["operations"]
+        == json.loads(run([*promote, "--prune", "--json"]).stdout)["operations"]
+    )
+    assert len(p.writes()) == writes  # neither command wrote

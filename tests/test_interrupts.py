@@ -179,3 +179,46 @@ def test_apply_plan_reports_a_request_abandoned_by_a_second_signal() -> None:
     assert report.done == list(ops[:1]) and report.failed == ops[1]
     assert report.not_attempted == list(ops[2:])
     assert "abandoned while its request was in flight" in report.render()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_abandoning_a_replace_after_its_delete_says_its_values_are_gone(
+    manifest: str, signum: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second signal lands while the POST of a replace is in flight, after its DELETE: the
+    report and the error say the old field and its values are gone (issue 12, item 3)."""
+    from tests.test_safety_reports import FIELDS, intercepting_org, report_tail
+
+    ops = expected_plan().operations
+    at = next(i for i, op in enumerate(ops) if op.action == "replace")
+    posts_before = sum(1 for op in ops[:at] if op.method == "POST" and op.path == FIELDS)
+    with intercepting_org(start_store()) as (org, app):
+        arrived = app.intercept("POST", FIELDS, "watch", skip=posts_before)
+        app.faults.add(
+            method="POST", path=FIELDS + "$", action="latency", delay=2 * SLOW, skip=posts_before
+        )
+        proc = start_apply(org, manifest)
+        if not arrived.arrived.wait(30):
+            proc.kill()
+            raise AssertionError("the replace's POST never arrived")
+        proc.send_signal(signum)
+        time.sleep(SLOW / 4)
+        proc.send_signal(signum)
+        code, _, stderr = finish(proc, [])
+        assert code == EXIT[signum], stderr
+        assert "Traceback" not in stderr
+        done, failed, not_attempted = report_parts(stderr)
+        addresses = [op.address for op in ops]
+        assert (done, failed, not_attempted) == (
+            addresses[:at],
+            addresses[at : at + 1],
+            addresses[at + 1 :],
+        ), stderr
+        effect = (
+            f"{ops[at].address} was deleted (its values are gone) and may not have been "
+            "created again: run `schemasync plan` to see"
+        )
+        assert report_tail(stderr) == effect + "."
+        assert stderr.rstrip().splitlines()[-1] == f"Error: apply was interrupted; {effect}"
+        org.app.wait_idle()  # the abandoned POST still completes on the server
+        assert_converges(org, manifest, monkeypatch)

@@ -1,11 +1,13 @@
-"""The git workflow from the command line: the pre-commit hook's entry on good and bad files,
-`validate` with several manifests, `plan --format markdown`, `apply --report` (success, partial,
+"""The git workflow from the command line: the pre-commit hooks (their entry on good and bad
+files, and the real `pre-commit` tool running them on the README's layout, offline), `validate`
+with several manifests, `plan --format markdown`, `apply --report` (success, partial,
 refused, no changes) with its summary, and shell completion through our own `main`."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -43,7 +45,7 @@ def org():
 
 def _hook_entry() -> list[str]:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    entry = shlex.split(next(h for h in hooks if h["id"] == "schemasync-validate")["entry"])
+    entry = shlex.split(next(h for h in hooks if h["id"] == "schemasync-validate-files")["entry"])
     assert entry[0] == "schemasync"
     return [sys.executable, "-m", "schemasync", *entry[1:]]  # what the console script runs
 
@@ -102,6 +104,151 @@ def test_validate_needs_a_manifest_and_reports_every_bad_one(tmp_path: Path) -> 
     single = run(["validate", str(one)])  # one path: the output it always had
     assert single.exit_code == 1
     assert single.stderr.splitlines()[-1] == "Error: 1 manifest problem found"
+
+
+# -- the real pre-commit, offline ------------------------------------------------------------
+# pre-commit installs a `language: python` hook with pip, from the package index: not offline.
+# So the hooks run as pre-commit's `system` hooks, copied key for key from
+# .pre-commit-hooks.yaml, with `schemasync` on PATH: pre-commit still decides which files
+# trigger the hook and what it passes, as it would for a user.
+
+REFERENCING = """\
+version: 1
+custom_object_types:
+  - name: Subscription
+    name_plural: Subscriptions
+    fields:
+      - {name: Account, type: custom_object, references: Account}
+"""
+ACCOUNT = "version: 1\ncustom_object_types:\n  - {name: Account, name_plural: Accounts}\n"
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.invalid",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+    )
+    res = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=env
+    )
+    return res.stdout.strip()
+
+
+def _pre_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    tool = Path(sys.executable).parent / "pre-commit"
+    assert tool.exists(), "pre-commit is missing: install the test extras (pip install '.[test]')"
+    bin_dir = repo.parent / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    wrapper = bin_dir / "schemasync"  # what the hook's console script would run
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m schemasync "$@"\n')
+    wrapper.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(ROOT),
+        "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home"),
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        # Anything that tried the network would fail: these tests are offline.
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "NO_COLOR": "1",
+    }
+    return subprocess.run(
+        [str(tool), *args, "--color", "never"] if args[0] == "run" else [str(tool), *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=120,
+    )
+
+
+def _local_hooks(**overrides: dict) -> str:
+    """A .pre-commit-config.yaml running this repository's hooks as `system` hooks."""
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    local = []
+    for hook in hooks:
+        hook = {k: v for k, v in hook.items() if k != "minimum_pre_commit_version"}
+        local.append({**hook, "language": "system", **overrides.get(hook["id"], {})})
+    return yaml.safe_dump({"repos": [{"repo": "local", "hooks": local}]}, sort_keys=False)
+
+
+def _repo_with_split_schema(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "schema").mkdir(parents=True)
+    # The README's layout: one manifest over files, a reference across them.
+    (repo / "schema" / "account.yaml").write_text(ACCOUNT)
+    (repo / "schema" / "subscription.yaml").write_text(REFERENCING)
+    (repo / "schemasync.yaml").write_text("version: 1\nenvironments: {}\n")
+    _git(repo, "init", "-q")
+    return repo
+
+
+def test_the_default_hook_validates_the_readme_layout_with_pre_commit(tmp_path: Path) -> None:
+    repo = _repo_with_split_schema(tmp_path)
+    (repo / ".pre-commit-config.yaml").write_text(_local_hooks())
+    _git(repo, "add", "-A")
+    ok = _pre_commit(repo, "run", "--all-files", "--hook-stage", "pre-commit")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert re.search(r"^schemasync validate\.+Passed$", ok.stdout, re.M), ok.stdout
+    assert "schema/ is valid: 2 type(s), 1 field(s) in 2 file(s)." in ok.stdout or (
+        "Passed" in ok.stdout
+    )
+
+    # File by file, the same layout fails: the reference names a type of another file.
+    (repo / ".pre-commit-config.yaml").write_text(
+        _local_hooks(**{"schemasync-validate-files": {"files": r"^schema/.*\.ya?ml$"}})
+    )
+    _git(repo, "add", "-A")
+    split = _pre_commit(repo, "run", "schemasync-validate-files", "--all-files")
+    assert split.returncode == 1 and "Account" in split.stdout, split.stdout
+
+    # A broken file fails the default hook, with its place.
+    (repo / "schema" / "account.yaml").write_text(ACCOUNT.replace("name_plural", "name_plurl"))
+    _git(repo, "add", "-A")
+    bad = _pre_commit(repo, "run", "schemasync-validate", "--all-files")
+    assert bad.returncode == 1
+    assert "schema/account.yaml:3:" in bad.stdout and "Traceback" not in bad.stdout
+
+
+def test_the_hook_definitions_and_the_example_config_are_valid_for_pre_commit(
+    tmp_path: Path,
+) -> None:
+    checked = _pre_commit(ROOT, "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml"))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # The example's `rev:` names the default branch, which exists (there are no release tags
+    # yet); its comment says to pin it with `pre-commit autoupdate --freeze`, which writes the
+    # full SHA of the branch's newest commit. A repository holding this one's hook file
+    # stands for it.
+    upstream = tmp_path / "schemasync"
+    upstream.mkdir()
+    (upstream / ".pre-commit-hooks.yaml").write_text((ROOT / ".pre-commit-hooks.yaml").read_text())
+    _git(upstream, "init", "-q", "-b", "main")
+    _git(upstream, "add", "-A")
+    _git(upstream, "commit", "-q", "-m", "hooks")
+    head = _git(upstream, "rev-parse", "HEAD")
+
+    example = (ROOT / "examples" / "ci" / "pre-commit-config.yaml").read_text(encoding="utf-8")
+    rev = re.search(r"^\s+rev: (\S+)", example, re.M)
+    assert rev is not None and rev.group(1) == "main"
+    assert _git(upstream, "rev-parse", "--verify", "main") == head  # it names a commit
+    user = _repo_with_split_schema(tmp_path)
+    config = user / ".pre-commit-config.yaml"
+    config.write_text(example.replace("https://github.com/OWNER/schemasync", str(upstream)))
+    assert _pre_commit(user, "validate-config", str(config)).returncode == 0
+    updated = _pre_commit(user, "autoupdate", "--freeze")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert f"    rev: {head}  # EDIT" in config.read_text()
+    valid = _pre_commit(user, "validate-config", str(config))
+    assert valid.returncode == 0, valid.stdout + valid.stderr
 
 
 # -- plan --format ---------------------------------------------------------------------------
@@ -250,7 +397,7 @@ def test_apply_report_on_partial_failure(org, tmp_path: Path) -> None:
     assert ops["done"] and ops["failed"]["error"] and ops["not_attempted"]
     assert len(ops["done"]) + 1 + len(ops["not_attempted"]) == 16
     assert "Summary: partial: " in res.stderr
-    assert res.stderr.rstrip().endswith("Error: apply stopped partway (see above)")
+    assert res.stderr.rstrip().splitlines()[-1].startswith("Error: apply stopped partway")
 
 
 def test_apply_report_with_no_changes_and_with_a_bad_plan_file(org, tmp_path: Path) -> None:
