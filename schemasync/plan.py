@@ -22,8 +22,9 @@ def check_version(d: Any) -> None:
         raise PlanFileError("not a schemasync plan: no format_version")
     major = FORMAT_VERSION.split(".")[0]
     if version.split(".")[0] != major:
+        shown = version if len(version) <= 20 else version[:17] + "..."
         raise PlanFileError(
-            f"plan format_version {version} is not supported by this schemasync "
+            f"plan format_version {shown} is not supported by this schemasync "
             f"(it reads {major}.x): make the plan again with this version"
         )
 

@@ -32,10 +32,10 @@ def check_document(document: Any) -> None:
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         shown = []
-        for error in errors[:5]:
+        for error in errors[:2]:
             where = "/".join(str(p) for p in error.absolute_path) or "(document)"
-            shown.append(f"{where}: {_clip(error.message)}")
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+            shown.append(f"{_clip(where, 40)}: {_clip(error.message, 70)}")
+        more = f" (and {len(errors) - 2} more)" if len(errors) > 2 else ""
         raise PlanFileError(
             "not a valid schemasync plan: " + "; ".join(shown) + more + " (nothing was applied)"
         )

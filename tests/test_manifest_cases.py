@@ -64,6 +64,7 @@ def manifest_as_dict(manifest: Manifest) -> Any:
     return {
         "types": [_plain(t, _TYPE_KEYS) for t in manifest.types],
         "sources": list(manifest.sources),
+        "warnings": list(manifest.warnings),
     }
 
 

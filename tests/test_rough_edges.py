@@ -398,10 +398,8 @@ def test_the_demo_prints_no_colour_into_pipes(tmp_path: Path) -> None:
 # -- damaged plan files ------------------------------------------------------------------------
 # A saved plan that is not a plan must end in a clear `Error: ...` about the plan file (exit 1,
 # nothing sent but reads), never in an internal error, a Python repr, or a plan taken as empty.
-# The reader is schemasync/plan.py (Plan.from_dict) and flow.read_plan_file: the cases marked
-# xfail fail there today and pass once they are fixed (strict: then remove the mark).
-
-_PLAN_FIX = "Plan.from_dict / flow.read_plan_file do not check this yet"
+# The reader checks the version first (plan.check_version), then the document against
+# schemas/plan.schema.json (plan_check.check_document), before Plan.from_dict reads it.
 
 
 def _op(**changes: Any) -> dict[str, Any]:
@@ -432,10 +430,6 @@ def _doc(**changes: Any) -> dict[str, Any]:
     }
 
 
-def _xfail(*values: Any) -> Any:
-    return pytest.param(*values, marks=pytest.mark.xfail(strict=True, reason=_PLAN_FIX))
-
-
 @pytest.mark.parametrize(
     ("name", "text"),
     [
@@ -447,24 +441,24 @@ def _xfail(*values: Any) -> Any:
         ("a path that is a list", json.dumps(_doc(operations=[_op(path=["/x/"])]))),
         ("an action that is a list", json.dumps(_doc(operations=[_op(action=["create"])]))),
         ("a number for a fingerprint", json.dumps(_doc(fingerprint=10**30))),
-        _xfail("operations: null", json.dumps(_doc(operations=None))),
-        _xfail("operations: a mapping", json.dumps(_doc(operations={}))),
-        _xfail("operations: a string", json.dumps(_doc(operations="abc"))),
-        _xfail("operations: numbers", json.dumps(_doc(operations=[1, 2]))),
-        _xfail("a body that is a list", json.dumps(_doc(operations=[_op(body=[1])]))),
-        _xfail("a body that is a number", json.dumps(_doc(operations=[_op(body=7)]))),
-        _xfail("changes that are a list", json.dumps(_doc(operations=[_op(changes=[1])]))),
-        _xfail("an address that is a number", json.dumps(_doc(operations=[_op(address=5)]))),
-        _xfail("a delete that is a string", json.dumps(_doc(operations=[_op(delete="x")]))),
-        _xfail("unmanaged: strings", json.dumps(_doc(unmanaged=["x"]))),
-        _xfail(
+        ("operations: null", json.dumps(_doc(operations=None))),
+        ("operations: a mapping", json.dumps(_doc(operations={}))),
+        ("operations: a string", json.dumps(_doc(operations="abc"))),
+        ("operations: numbers", json.dumps(_doc(operations=[1, 2]))),
+        ("a body that is a list", json.dumps(_doc(operations=[_op(body=[1])]))),
+        ("a body that is a number", json.dumps(_doc(operations=[_op(body=7)]))),
+        ("changes that are a list", json.dumps(_doc(operations=[_op(changes=[1])]))),
+        ("an address that is a number", json.dumps(_doc(operations=[_op(address=5)]))),
+        ("a delete that is a string", json.dumps(_doc(operations=[_op(delete="x")]))),
+        ("unmanaged: strings", json.dumps(_doc(unmanaged=["x"]))),
+        (
             "unmanaged: an unknown key",
             json.dumps(_doc(unmanaged=[{"kind": "a", "address": "b", "id": "c", "x": 1}])),
         ),
-        _xfail("options: a list", json.dumps(_doc(options=[1]))),
-        _xfail("options: a string", json.dumps(_doc(options="abc"))),
-        _xfail("a 5000-digit format_version", json.dumps(_doc(format_version="9" * 5000))),
-        _xfail("nested 100,000 deep", "[" * 100_000 + "]" * 100_000),
+        ("options: a list", json.dumps(_doc(options=[1]))),
+        ("options: a string", json.dumps(_doc(options="abc"))),
+        ("a 5000-digit format_version", json.dumps(_doc(format_version="9" * 5000))),
+        ("nested 100,000 deep", "[" * 100_000 + "]" * 100_000),
     ],
 )
 def test_a_damaged_plan_file_is_a_clear_error(org, tmp_path: Path, name: str, text: str) -> None:

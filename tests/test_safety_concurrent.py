@@ -216,9 +216,11 @@ def doubled() -> Iterator[tuple[SocketOrg, dict[str, str]]]:
             project = next(t for t in live.types if t.name == "Project")
             ids = {
                 "account": account.id,
-                "region": next(f.id for f in account.fields if f.name == "Region"),
-                "plan": next(f.id for f in account.fields if f.name == "Plan"),
-                "project_plan": next(f.id for f in project.fields if f.name == "Plan"),
+                "region": next(f.id for f in account.kids("custom_field") if f.name == "Region"),
+                "plan": next(f.id for f in account.kids("custom_field") if f.name == "Plan"),
+                "project_plan": next(
+                    f.id for f in project.kids("custom_field") if f.name == "Plan"
+                ),
                 "account_plan_type": next(t.id for t in live.types if t.name == "Account Plan"),
             }
             extra = client.post(TYPES_PATH, {"name": "Account", "name_plural": "Accounts"})
@@ -288,7 +290,7 @@ def test_plan_refuses_the_duplicates_remove_duplicate_repairs(
 @pytest.mark.parametrize(
     ("which", "message"),
     [
-        ("nope", "no custom object type or custom object field has the id 'nope'"),
+        ("nope", "no object of the org's schema has the id 'nope'"),
         ("region", None),  # has a twin, but remove it without a terminal: see below
         ("plan", "is the only field named 'Plan' in Account"),  # Project has a Plan too
         ("project_plan", "is the only field named 'Plan' in Project"),
