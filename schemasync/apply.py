@@ -8,10 +8,12 @@ apply counts as partial.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from schemasync.engine import placements
 from schemasync.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -21,8 +23,7 @@ from schemasync.errors import (
 )
 from schemasync.kinds import BY_NAME
 from schemasync.kinds.base import Ref
-from schemasync.live import FIELDS_PATH, TYPES_PATH
-from schemasync.model import TYPE_KIND
+from schemasync.kinds.shared import PLACEMENT
 from schemasync.placeholders import fill_text, fill_value
 from schemasync.plan import Operation, Plan
 
@@ -49,6 +50,7 @@ class Writer(Protocol):
     def put(self, path: str, body: dict[str, Any]) -> Any: ...
     def delete(self, path: str) -> Any: ...
     def list_all(self, path: str) -> list[dict[str, Any]]: ...
+    def get(self, path: str) -> Any: ...
 
 
 @dataclass
@@ -64,6 +66,8 @@ class ApplyReport:
     failed_effect: str | None = None
     # Names this apply created that the org now holds twice (filled in by flow.execute).
     duplicates: list[Duplicate] = field(default_factory=list)
+    # Something the user must know although nothing failed (a conversion still running).
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -119,19 +123,27 @@ class ApplyReport:
             lines.append(fix_hint()[0].upper() + fix_hint()[1:] + ".")
         if self.failed_effect:
             lines.append(self.failed_effect[0].upper() + self.failed_effect[1:] + ".")
+        if self.note and self.failed is None:
+            lines.append(self.note[0].upper() + self.note[1:] + ".")
         return "\n".join(lines)
+
+
+# Reorders: the body key of the complete id list, per owner kind.
+_ORDER_KEYS = {"lead_status": "lead_statuses", "pipeline": "statuses"}
 
 
 def _reference_keys(op: Operation) -> frozenset[str]:
     """The body keys of an operation that hold ids (and so may hold placeholders)."""
-    if op.action == "reorder":
-        return frozenset({"fields"})
+    if op.action == "reorder" or (op.kind == "pipeline" and op.body and "statuses" in op.body):
+        return frozenset({_ORDER_KEYS.get(op.kind, "fields")})
     kind = BY_NAME.get(op.kind)
     if kind is None:
         return frozenset()
     keys = {a.api_key for a in kind.attrs if isinstance(a.codec, Ref)}
     if kind.parent_key:
         keys.add(kind.parent_key)
+    if kind is PLACEMENT:
+        keys |= placements.ID_KEYS
     return frozenset(keys)
 
 
@@ -146,17 +158,18 @@ def _fill(op: Operation, ids: dict[str, str]) -> tuple[str, dict[str, Any] | Non
 
 
 def _find_created(client: Writer, op: Operation, body: dict[str, Any]) -> dict[str, Any] | None:
-    """After an ambiguous POST: the object now in the org under the planned name, if any."""
-    path = TYPES_PATH if op.kind == TYPE_KIND else FIELDS_PATH
-    if op.kind == TYPE_KIND:
-        found = [t for t in client.list_all(TYPES_PATH) if t.get("name") == body.get("name")]
-    else:
-        found = [
-            f
-            for f in client.list_all(FIELDS_PATH)
-            if f.get("name") == body.get("name")
-            and f.get("custom_object_type_id") == body.get("custom_object_type_id")
-        ]
+    """After an ambiguous POST: the object now in the org under the planned identity (name
+    or label, within the same owner), if any."""
+    kind = BY_NAME[op.kind]
+    if kind is PLACEMENT:
+        return _find_placement(client, op, body)
+    path = kind.collection
+    key, parent = kind.identity, kind.parent_key
+    found = [
+        o
+        for o in client.list_all(path)
+        if o.get(key) == body.get(key) and (parent is None or o.get(parent) == body.get(parent))
+    ]
     if len(found) > 1:
         # The plan only creates names that were not live, so several means someone else is
         # writing too: adopting one could take the wrong object, and sending the POST again
@@ -166,11 +179,23 @@ def _find_created(client: Writer, op: Operation, body: dict[str, Any]) -> dict[s
             "POST",
             path,
             None,
-            f"the org now lists {len(found)} objects named {body.get('name')!r} ({ids}); "
+            f"the org now lists {len(found)} objects named {body.get(key)!r} ({ids}); "
             "another apply may be writing to it",
             hint="nothing was sent again",
         )
     return found[0] if found else None
+
+
+def _find_placement(client: Writer, op: Operation, body: dict[str, Any]) -> dict[str, Any] | None:
+    """A placement is found on its shared field: an association to the same object."""
+    shared = client.get(op.path.removesuffix("association/"))
+    places = shared.get("associations") if isinstance(shared, dict) else None
+    for place in places if isinstance(places, list) else []:
+        if isinstance(place, dict) and all(
+            place.get(k) == body.get(k) for k in ("object_type", *placements.ID_KEYS) if k in body
+        ):
+            return place
+    return None
 
 
 def _created_id(op: Operation, response: Any) -> str:
@@ -185,6 +210,7 @@ class _Progress:
 
     old_deleted: bool = False  # a replace's DELETE went through
     reconciling: bool = False  # looking for the object of a POST whose answer was lost
+    converting: bool = False  # Close is converting the field's values (a type change)
 
 
 def _run_one(client: Writer, op: Operation, ids: dict[str, str], step: _Progress) -> None:
@@ -204,6 +230,8 @@ def _run_one(client: Writer, op: Operation, ids: dict[str, str], step: _Progress
             ids[op.defines] = _created_id(op, created)
     elif op.method == "PUT":
         client.put(path, body or {})
+        if op.converts:
+            step.converting = True
     elif op.method == "DELETE":
         client.delete(path)
     else:  # pragma: no cover - Plan.from_dict rejects anything else
@@ -254,12 +282,54 @@ def effect_of(op: Operation, outcome: str, old_deleted: bool) -> str | None:
     return None
 
 
+CONVERSION_TIMEOUT = 900.0  # seconds: how long apply waits for Close to convert a field
+
+
+def _wait_for_conversion(
+    client: Writer,
+    op: Operation,
+    progress: Callable[[str], None],
+    should_stop: Callable[[], bool],
+    timeout: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> str | None:
+    """Poll the field until Close no longer shows `converting_to_type` (the next operation
+    may depend on it, and Close refuses writes to a converting field). None when it has
+    finished; otherwise why the apply stops here."""
+    started = clock()
+    delay = 0.5
+    while True:
+        field = client.get(op.path)
+        target = field.get("converting_to_type") if isinstance(field, dict) else None
+        if not target:
+            return None
+        waited = clock() - started
+        if should_stop():
+            return (
+                f"{op.address}'s values are still being converted to {target} by Close: wait "
+                "until it finishes, then run `schemasync plan`"
+            )
+        if waited >= timeout:
+            return (
+                f"{op.address}'s values were still being converted to {target} after "
+                f"{waited:.0f} s (--conversion-timeout): wait until Close finishes, then run "
+                "`schemasync plan` and apply again"
+            )
+        progress(f"  {op.address}: Close is converting its values to {target} ({waited:.0f} s)")
+        sleep(min(delay, max(timeout - waited, 0.0)))
+        delay = min(delay * 2, 10.0)
+
+
 def apply_plan(
     plan: Plan,
     client: Writer,
     *,
     progress: Callable[[str], None] = lambda _msg: None,
     should_stop: Callable[[], bool] = lambda: False,
+    conversion_timeout: float = CONVERSION_TIMEOUT,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> ApplyReport:
     """Execute the plan's operations in order; stop at the first failure.
 
@@ -297,6 +367,17 @@ def apply_plan(
             progress(f"[{i + 1}/{len(ops)}] abandoned: {op.action} {op.address}")
             break
         report.done.append(op)
+        if step.converting:
+            waited = _wait_for_conversion(
+                client, op, progress, should_stop, conversion_timeout, sleep, clock
+            )
+            if waited is not None:  # interrupted, or still converting after the wait
+                report.note = waited
+                report.stopped_by = "interrupt" if should_stop() else None
+                if report.stopped_by is None:
+                    report.failed, report.error = op, waited
+                report.not_attempted = list(ops[i + 1 :])
+                break
         created = f" ({ids[op.defines]})" if op.defines and op.defines in ids else ""
         try:
             progress(f"[{i + 1}/{len(ops)}] {PAST_TENSE[op.action]} {op.address}{created}")

@@ -86,7 +86,7 @@ def _object(obj: Obj, names: dict[str, str]) -> Any:
             [(k.name, k.id or "") for k in listed if k.kind is PLACEMENT],
             f"placement of {obj.name!r}",
         )
-        d["fields"] = [_object(k, names) for k in listed]
+        d[listed[0].kind.section] = [_object(k, names) for k in listed]
     return d
 
 

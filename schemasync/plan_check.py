@@ -12,11 +12,14 @@ documents for that request. No other endpoint is ever called.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from schemasync.errors import PlanError, PlanFileError, Problem
-from schemasync.kinds import BY_NAME, CHILDREN, Kind, Mut
+from schemasync.kinds import BY_NAME, CHILDREN, STANDARD_OBJECTS, Kind, Mut
 from schemasync.kinds.base import Ref
+from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
+from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
 from schemasync.live import LiveState
 from schemasync.placeholders import TOKEN
 from schemasync.plan import Operation, Plan
@@ -135,6 +138,15 @@ class _Checker:
         if kind is None:
             self.fail(op, f"this schemasync does not know the kind {op.kind!r}")
             return
+        if kind is PLACEMENT:
+            self._placement(op)
+            return
+        if op.kind == "lead_status" and op.action == "reorder":
+            self._lead_status_order(op)
+            return
+        if op.kind == "pipeline" and (op.body or {}).get("statuses") is not None:
+            self._pipeline_statuses(op, kind)
+            return
         action = op.action
         if action in ("create", "replace"):
             self.request(op, "POST", kind.collection)
@@ -182,12 +194,104 @@ class _Checker:
             return
         for entry in entries:
             value = entry.get("id") if isinstance(entry, dict) else None
+            shared = self.live.by_id(value) if isinstance(value, str) else None
             if not isinstance(value, str) or not (
                 value in children
+                or value in (owner.order if owner else ())
                 or self.defined.get(value) in {c.name for c in CHILDREN[kind.name]}
+                or self.defined.get(value) == SHARED_FIELD.name  # a placement: its field's id
+                or (shared is not None and shared.kind is SHARED_FIELD)
             ):
                 self.fail(op, f"{value!r} is not a field of {op.address}")
                 return
+
+    # -- what does not fit the generic derivation ------------------------------------------
+
+    def _placement(self, op: Operation) -> None:
+        """`/custom_field/shared/{shared field}/association/[{object}/]`."""
+        m = _PLACEMENT_PATH.fullmatch(op.path)
+        if m is None:
+            self.fail(op, f"{op.path} is not the path of a shared field's placement")
+            return
+        shared, segment = m.group("shared"), m.group("object")
+        self.live_of(op, SHARED_FIELD, shared)
+        body = op.body or {}
+        if op.action == "create":
+            self.request(op, "POST", f"/custom_field/shared/{shared}/association/")
+            self.body_keys(op, _PLACEMENT_CREATE)
+            owner = body.get("object_type")
+            if owner in _OWNER_KEYS:
+                value = body.get(_OWNER_KEYS[owner])
+                if isinstance(value, str):
+                    self.live_of(op, BY_NAME[owner], value)
+                else:
+                    self.fail(op, f"the body has no {_OWNER_KEYS[owner]}")
+            elif owner not in STANDARD_OBJECTS:
+                self.fail(op, f"object_type {owner!r} is not an object a field is placed on")
+            return
+        if segment is None:
+            self.fail(op, f"{_a(op.action)} of a placement names its object in the path")
+            return
+        kind_name, _, owner_id = segment.partition("/")
+        if kind_name in _OWNER_KEYS:
+            self.live_of(op, BY_NAME[kind_name], owner_id)
+        elif segment not in STANDARD_OBJECTS:
+            self.fail(op, f"{segment!r} is not an object a field is placed on")
+        if op.action == "update":
+            self.request(op, "PUT", op.path)
+            self.body_keys(op, frozenset({"required", "editable_with_roles"}))
+        elif op.action == "delete":
+            self.request(op, "DELETE", op.path)
+            if op.body is not None:
+                self.fail(op, "a delete has no body")
+        else:
+            self.fail(op, f"a placement has no {op.action}")
+
+    def _lead_status_order(self, op: Operation) -> None:
+        """The organization's complete lead status list."""
+        self.request(op, "PUT", f"/organization/{self.live.org_id}/")
+        self.body_keys(op, frozenset({"lead_statuses"}))
+        lead = next((o for o in self.live.top("standard_object") if o.name == "lead"), None)
+        known = {s.id for s in lead.kids(LEAD_STATUS)} if lead is not None else set()
+        self._ids(op, (op.body or {}).get("lead_statuses"), known, LEAD_STATUS.name)
+
+    def _pipeline_statuses(self, op: Operation, kind: Kind) -> None:
+        """A pipeline's complete status list (an order, and statuses moved into it)."""
+        if self.live_of(op, kind, op.id):
+            self.request(op, "PUT", kind.item_path(op.id or ""))
+        self.body_keys(op, frozenset({"name", "statuses"}))
+        known = {
+            s.id
+            for o in self.live.top("standard_object")
+            for p in o.kids(PIPELINE)
+            for s in p.kids(OPPORTUNITY_STATUS)
+        }
+        self._ids(op, (op.body or {}).get("statuses"), known, OPPORTUNITY_STATUS.name)
+
+    def _ids(self, op: Operation, entries: Any, known: set[str | None], kind_name: str) -> None:
+        if not isinstance(entries, list):
+            self.fail(op, "the order is not a list")
+            return
+        for entry in entries:
+            value = entry.get("id") if isinstance(entry, dict) else None
+            if not isinstance(value, str) or not (
+                value in known or self.defined.get(value) == kind_name
+            ):
+                self.fail(op, f"{value!r} is not a {BY_NAME[kind_name].noun} of this org")
+                return
+
+
+_ID = f"(?:{TOKEN.pattern}|[^/]+)"  # an id, or a placeholder (whose name may hold a /)
+_PLACEMENT_PATH = re.compile(
+    rf"/custom_field/shared/(?P<shared>{_ID})/association/(?:(?P<object>[^/]+(?:/{_ID})?)/)?"
+)
+_OWNER_KEYS = {
+    "custom_object_type": "custom_object_type_id",
+    "custom_activity_type": "custom_activity_type_id",
+}
+_PLACEMENT_CREATE = frozenset(
+    {"object_type", *_OWNER_KEYS.values(), "required", "editable_with_roles"}
+)
 
 
 def check_operations(plan: Plan, live: LiveState) -> None:

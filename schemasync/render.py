@@ -23,6 +23,16 @@ _VERB = {
 _ALWAYS = ("name", "type")
 
 
+def _verb(op: Operation) -> str:
+    """What happens, in words: "will get its fields reordered" (statuses for a status order)."""
+    if op.action == "reorder":
+        items = order_noun_of(op.kind).removesuffix(" order")
+        return f"will get its {items}{'es' if items.endswith('s') else 's'} reordered"
+    if op.converts:
+        return "will be updated in place, converting its values"
+    return _VERB[op.action]
+
+
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
@@ -56,7 +66,7 @@ def _op_lines(op: Operation, color: bool) -> list[str]:
     mark = MARK[op.action]
     noun = f"{order_noun_of(op.kind)} of" if op.action == "reorder" else op.kind
     head = f"{mark:>3} {noun} {op.address}"
-    lines = [f"  # {op.address} {_VERB[op.action]}", _paint(head, _COLOR[op.action], color)]
+    lines = [f"  # {op.address} {_verb(op)}", _paint(head, _COLOR[op.action], color)]
     if op.reason:
         lines.append(_paint(f"      ! {op.reason}", "31;1", color))
     shown = shown_changes(op)

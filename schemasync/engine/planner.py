@@ -140,8 +140,8 @@ class Planner:
                 StatusPlanner(self, child).plan(obj, live)
             else:
                 planned[child.name] = self._plan_children(child, obj, live, key, my_id)
-        if kind.ordered and live is not None and planned:
-            self._reorder(obj, live, key, planned)
+        if kind.ordered and planned:
+            self._reorder(obj, live, key, planned, my_id)
         return my_id, new
 
     def _plan_own(
@@ -250,7 +250,14 @@ class Planner:
             self._add(
                 kind.update_stage,
                 Operation(
-                    "update", kind.name, address, "PUT", kind.item_path(my_id), later, changes
+                    "update",
+                    kind.name,
+                    address,
+                    "PUT",
+                    kind.item_path(my_id),
+                    later,
+                    changes,
+                    id=my_id,  # the placeholder of the object the create just made
                 ),
             )
 
@@ -287,9 +294,10 @@ class Planner:
         address = kind.address_of(key)
         what = " and ".join(replacing)
         on = kind.values_on.format(owner=owner.name if owner is not None else obj.name)
+        article = "an" if kind.noun[0] in "aeiou" else "a"
         reason = (
-            f"a {kind.noun}'s {what} cannot change in place: the {kind.noun} is deleted and "
-            f"created again, which destroys its values on {on} and gives it a new id"
+            f"{article} {kind.noun}'s {what} cannot change in place: the {kind.noun} is deleted "
+            f"and created again, which destroys its values on {on} and gives it a new id"
         )
         if not self.allow_replace:
             self.problems.append(
@@ -399,10 +407,13 @@ class Planner:
     def _reorder(
         self,
         owner: Obj,
-        live_owner: Obj,
+        live_owner: Obj | None,
         owner_key: tuple[str, ...],
         planned: dict[str, list[tuple[Obj, str, bool]]],
+        owner_id: str,
     ) -> None:
+        """One request for the owner's display order when the apply would leave another one
+        (a new owner too: its fields are created before its placements)."""
         kind = owner.kind
         entries = sorted(
             (e for name in kind.ordered for e in planned.get(name, [])), key=lambda e: e[0].seq
@@ -413,7 +424,9 @@ class Planner:
         new = [spec.name for spec, _, is_new in entries if is_new and spec.kind is not PLACEMENT]
         new += [spec.name for spec, _, is_new in entries if is_new and spec.kind is PLACEMENT]
         kept = {planned_id: spec.name for spec, planned_id, is_new in entries if not is_new}
-        live_order = [i for i in (live_owner.order or _ids(live_owner)) if i not in self.doomed]
+        live_order = []
+        if live_owner is not None:
+            live_order = [i for i in live_owner.order or _ids(live_owner) if i not in self.doomed]
         predicted = display.predicted(live_order, kept, new)
         if predicted == wanted:
             return
@@ -425,10 +438,10 @@ class Planner:
                 kind.name,
                 kind.address_of(owner_key),
                 "PUT",
-                kind.order_path.format(id=live_owner.id),
+                kind.order_path.format(id=owner_id),
                 {"fields": [{"id": i} for i in order]},
                 {"order": {"before": predicted, "after": wanted}},
-                id=live_owner.id,
+                id=owner_id,
             ),
         )
 

@@ -176,7 +176,7 @@ class StatusPlanner:
             return
         moving_in = [i for i in ids.values() if i not in here]
         kept = {i: names[i] for i in here if i in names}
-        before = [self._label(i) for i in here if i in names or i in moving_in]
+        before = [names.get(i) or self._label(i) for i in here if i in names]
         order = display.complete(here, wanted, ids, kept)
         for i in moving_in:
             _drop(current, i)

@@ -77,9 +77,18 @@ SLIM: dict[str, Slim] = {
         keys=_keys(ACTIVITY_FIELD, *_FIELD_LIST_EXTRA),
         shared=frozenset({"custom_activity_type_id", "referenced_custom_type_id", "type"}),
     ),
-    "shared_fields": Slim(keys=_keys(SHARED_FIELD, "associations")),
+    "shared_fields": Slim(
+        keys=_keys(SHARED_FIELD, "associations"),
+        nested={
+            "associations": frozenset(
+                {"object_type", "custom_object_type_id", "custom_activity_type_id"}
+            )
+        },
+    ),
     "lead_statuses": Slim(keys=_keys(LEAD_STATUS)),
-    "pipelines": Slim(keys=_keys(PIPELINE, "statuses")),
+    "pipelines": Slim(
+        keys=_keys(PIPELINE, "statuses"), nested={"statuses": _keys(OPPORTUNITY_STATUS)}
+    ),
 }
 
 # The requests each group costs: raw list name -> path; `None` paths need the org id.

@@ -33,8 +33,12 @@ class Slim:
     nested_shared: frozenset[str] = frozenset()
 
     def hook(self) -> PairsHook:
-        keys, nested, shared = self.keys | _ENVELOPE, self.nested, self.shared
-        more = self.nested_shared
+        # The hook builds nested objects before their parent, with the same key set: the
+        # nested keys must pass it too (the parent then cuts its nested lists down).
+        keys = self.keys | _ENVELOPE | self.nested_shared
+        for inner_keys in self.nested.values():
+            keys = keys | inner_keys
+        nested, shared, more = self.nested, self.shared, self.nested_shared
         seen: dict[str, str] = {}
 
         def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
