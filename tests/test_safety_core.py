@@ -272,3 +272,11 @@ def test_dotted_names_get_their_own_placeholders_and_ids(tmp_path: Path) -> None
         assert fields[(types["A"], "Literal")]["description"] == "${custom_object_type:A}"
         again = run_cli(["plan", str(tmp_path / "a.yaml"), "--detailed-exitcode"], url=org.url)
         assert again.exit_code == 0, again.stdout
+
+
+def test_the_plan_schema_knows_every_kind() -> None:
+    from schemasync.kinds import KINDS
+    from schemasync.manifest import load_schema
+
+    kinds = load_schema("plan.schema.json")["$defs"]["kind"]["enum"]
+    assert sorted(kinds) == sorted(k.name for k in KINDS)
