@@ -12,20 +12,19 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
+from schemasync.engine import deletes, placements, writes
 from schemasync.engine import order as display
-from schemasync.engine import placements
-from schemasync.engine.compare import Difference, body, compare, created, view
-from schemasync.engine.match import match, problem
+from schemasync.engine.compare import body, compare, created, view
+from schemasync.engine.match import match
 from schemasync.engine.protect import check_protected
 from schemasync.engine.resolve import Resolver
 from schemasync.engine.statuses import StatusPlanner
 from schemasync.errors import PlanError, Problem
-from schemasync.kinds import FIELD_KINDS, TOP_KINDS, Kind, children_of
-from schemasync.kinds.base import Ref
+from schemasync.kinds import TOP_KINDS, Kind, children_of
 from schemasync.kinds.custom_objects import CUSTOM_OBJECT_TYPE
 from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
 from schemasync.kinds.standard import STANDARD_OBJECT
-from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
+from schemasync.kinds.statuses import LEAD_STATUS, PIPELINE
 from schemasync.live import LiveState
 from schemasync.model import Manifest, Obj, Pos
 from schemasync.placeholders import placeholder
@@ -90,7 +89,7 @@ class Planner:
             found = matched[kind.name]
             for obj in sorted(self.manifest.top(kind), key=lambda o: o.name):
                 self._plan_object(obj, found.get(obj.name), None, (), None)
-            self._leftovers(kind, found)
+            deletes.leftovers(self, kind, found)
         ops = self._ordered()
         self.problems += check_protected(ops, self.protect, self.live, self.positions)
         if self.problems:
@@ -181,22 +180,25 @@ class Planner:
                     defines=my_id if kind.has_id else None,
                 ),
             )
-            self._follow_up(obj, my_id, address)
+            writes.follow_up(self, obj, my_id, address)
             return (self._shared_id(obj, address) if kind is PLACEMENT else my_id), True
         my_id = live.id or ""
         self.positions[my_id] = obj.pos
-        self._converting(obj, live, address)
+        writes.check_not_converting(self, obj, live, address)
         diff = compare(obj, live, want, self.resolver)
-        replace = [k for k in diff.replacing if not self._converts(kind, k, diff)]
+        replace = [k for k in diff.replacing if not writes.converts(kind, k, diff)]
         if replace:
             my_id = placeholder(kind.name, key)
             self.doomed.add(live.id or "")
-            self._add(kind.write_stage, self._replace(obj, live, want, diff, key, owner, replace))
+            self._add(
+                kind.write_stage,
+                writes.replace_op(self, obj, live, want, diff, key, owner, replace),
+            )
             if kind is SHARED_FIELD:
                 self.resolver.planned[kind.name][obj.name] = my_id
             return my_id, True
         if diff.replacing:  # a conversion of stored values, in place
-            self._add(kind.update_stage, self._conversion(obj, live, want, diff, address))
+            self._add(kind.update_stage, writes.conversion_op(self, obj, live, want, diff, address))
         elif diff.body:
             self._add(
                 kind.update_stage,
@@ -233,137 +235,6 @@ class Planner:
         )
         return found or placeholder(SHARED_FIELD.name, (obj.name,))
 
-    def _follow_up(self, obj: Obj, my_id: str, address: str) -> None:
-        """Attributes a create cannot carry (archived): a PUT right after it."""
-        kind = obj.kind
-        later = {
-            a.api_key: obj.values[a.key]
-            for a in kind.attrs
-            if not a.on_create and obj.values[a.key] != a.default
-        }
-        if later:
-            changes = {
-                a.key: {"before": a.default, "after": obj.values[a.key]}
-                for a in kind.attrs
-                if a.api_key in later
-            }
-            self._add(
-                kind.update_stage,
-                Operation(
-                    "update",
-                    kind.name,
-                    address,
-                    "PUT",
-                    kind.item_path(my_id),
-                    later,
-                    changes,
-                    id=my_id,  # the placeholder of the object the create just made
-                ),
-            )
-
-    def _converts(self, kind: Kind, key: str, diff: Difference) -> bool:
-        attr = kind.attr(key)
-        if attr.replace_if is None or key not in diff.changes:
-            return False
-        change = diff.changes[key]
-        return not attr.replace_if(change["before"], change["after"])
-
-    def _converting(self, obj: Obj, live: Obj, address: str) -> None:
-        target = self.live.converting.get(live.id or "")
-        if target:
-            self.problems.append(
-                problem(
-                    obj.pos,
-                    address,
-                    f"Close is still converting this field's values to {target}: wait until it "
-                    "finishes (a minute or two), then plan again",
-                )
-            )
-
-    def _replace(
-        self,
-        obj: Obj,
-        live: Obj,
-        want: dict[str, Any],
-        diff: Difference,
-        key: tuple[str, ...],
-        owner: Obj | None,
-        replacing: list[str],
-    ) -> Operation:
-        kind = obj.kind
-        address = kind.address_of(key)
-        what = " and ".join(replacing)
-        on = kind.values_on.format(owner=owner.name if owner is not None else obj.name)
-        article = "an" if kind.noun[0] in "aeiou" else "a"
-        reason = (
-            f"{article} {kind.noun}'s {what} cannot change in place: the {kind.noun} is deleted "
-            f"and created again, which destroys its values on {on} and gives it a new id"
-        )
-        if not self.allow_replace:
-            self.problems.append(
-                problem(
-                    obj.pos,
-                    address,
-                    f"{reason}; re-run with "
-                    "--allow-replace to plan this replace, or keep the old " + what,
-                )
-            )
-        changes = created(view(obj))
-        changes.update(diff.changes)
-        return Operation(
-            "replace",
-            kind.name,
-            address,
-            "POST",
-            kind.collection,
-            want,
-            changes,
-            id=live.id,
-            defines=placeholder(kind.name, key),
-            delete_path=kind.item_path(live.id or ""),
-            reason=reason,
-        )
-
-    def _conversion(
-        self, obj: Obj, live: Obj, want: dict[str, Any], diff: Difference, address: str
-    ) -> Operation:
-        """A type change that Close makes in place, converting the stored values."""
-        kind = obj.kind
-        after = obj.values["type"]
-        reason = (
-            f"the field's values are converted to {after} in place (it keeps its id); "
-            "values that do not convert are lost"
-        )
-        if not self.allow_replace:
-            self.problems.append(
-                problem(
-                    obj.pos,
-                    address,
-                    f"{reason}; re-run with --allow-replace to plan this conversion, or keep "
-                    "the old type",
-                )
-            )
-        put = dict(diff.body)
-        put["type"] = after
-        changes = dict(diff.changes)
-        field_type = obj.values.get("type")
-        for attr in kind.attrs:  # what the new type needs (choices), sent with it
-            if attr.when is not None and attr.applies(field_type) and attr.api_key in want:
-                put[attr.api_key] = want[attr.api_key]
-                changes.setdefault(attr.key, {"before": None, "after": view(obj)[attr.key]})
-        return Operation(
-            "update",
-            kind.name,
-            address,
-            "PUT",
-            kind.item_path(live.id or ""),
-            put,
-            changes,
-            id=live.id,
-            reason=reason,
-            converts=True,
-        )
-
     # -- children, orders, leftovers -------------------------------------------------------
 
     def _plan_children(
@@ -394,7 +265,9 @@ class Planner:
             if o.kind.has_id:
                 self.positions[o.id or ""] = owner.pos
             if self.prune:
-                self._add(kind.delete_stage, self._delete(o, address, owner.name, owner, owner_id))
+                self._add(
+                    kind.delete_stage, deletes.delete_op(o, address, owner.name, owner, owner_id)
+                )
             else:
                 self._unmanage(o, address)
         return out
@@ -445,107 +318,6 @@ class Planner:
             ),
         )
 
-    def _leftovers(self, kind: Kind, found: dict[str, Obj]) -> None:
-        """Live top-level objects the manifest does not name: unmanaged, or deleted with
-        --prune (what references them first: the API refuses to delete a type that a field
-        still references, and cascading would destroy values the plan does not show)."""
-        managed = {o.id for o in found.values()}
-        left = [o for o in self.live.top(kind.name) if o.id not in managed]
-        if not self.prune:
-            for o in left:
-                self._unmanage(o, kind.address_of((o.name,)))
-            return
-        doomed = {o.id for o in left}
-        self.doomed |= {o.id or "" for o in left}
-        already = {
-            op.id
-            for ops in self.stages.values()
-            for op in ops
-            if op.action in ("delete", "replace")
-        }
-        for owner, _child, obj in self._referrers(doomed):
-            if obj.id in already or (
-                owner is not None and obj.values.get("references") == owner.id
-            ):
-                continue
-            key = (owner.name, obj.name) if owner is not None else (obj.name,)
-            address = obj.kind.address_of(key)
-            self._add(
-                obj.kind.delete_stage,
-                self._delete(
-                    obj,
-                    address,
-                    owner.name if owner else obj.name,
-                    owner,
-                    owner.id if owner else None,
-                ),
-            )
-            already.add(obj.id)
-        for o in left:
-            self._refuse_if_referenced(o)
-            self._refuse_if_placed_elsewhere(o)
-            self._add(
-                kind.delete_stage, self._delete(o, kind.address_of((o.name,)), o.name, None, None)
-            )
-
-    def _referrers(self, doomed: set[str | None]) -> Iterable[tuple[Obj | None, Kind, Obj]]:
-        """Live fields (of every kind read) that reference one of `doomed`."""
-        for kind in FIELD_KINDS:
-            refs = [a for a in kind.attrs if isinstance(a.codec, Ref)]
-            for owner, obj in _live_of_kind(self.live, kind):
-                if any(obj.values.get(a.key) in doomed for a in refs):
-                    yield owner, kind, obj
-
-    def _refuse_if_referenced(self, obj: Obj) -> None:
-        """A type that a field outside the plan's reach still references is never deleted."""
-        if obj.kind is not CUSTOM_OBJECT_TYPE:
-            return
-        for field_id, name in self.live.back_references.get(obj.id or "", ()):
-            seen = self.live.by_id(field_id)
-            if seen is not None and (seen.id in self.doomed or _deleted(self, seen)):
-                continue
-            if seen is not None and seen.parent is obj:
-                continue  # its own field goes with it
-            where = f"{seen.kind.noun} {self._live_address(seen)!r}" if seen else f"field {name!r}"
-            self.problems.append(
-                problem(
-                    None,
-                    obj.name,
-                    f"cannot delete type {obj.name!r}: {where} ({field_id}) references it and "
-                    "this plan keeps it (or does not manage its section): delete or change that "
-                    "field first, or keep the type",
-                )
-            )
-
-    def _refuse_if_placed_elsewhere(self, obj: Obj) -> None:
-        """A shared field placed on an object whose section is not managed is never deleted."""
-        if obj.kind is not SHARED_FIELD:
-            return
-        for where in self.live.placed_on.get(obj.id or "", ()):
-            if not self._managed_place(where):
-                self.problems.append(
-                    problem(
-                        None,
-                        SHARED_FIELD.address_of((obj.name,)),
-                        f"cannot delete shared field {obj.name!r}: it is placed on {where}, whose "
-                        "section this manifest does not manage (deleting it would destroy those "
-                        "values too): manage that section, or keep the shared field",
-                    )
-                )
-
-    def _managed_place(self, where: str) -> bool:
-        if where in ("lead", "contact", "opportunity"):
-            return self.manifest.manages(f"{where}.fields")
-        owner = self.live.by_id(where)
-        if owner is None:
-            return False
-        return self.manifest.manages(owner.kind.section)
-
-    def _live_address(self, obj: Obj) -> str:
-        if obj.parent is not None:
-            return obj.kind.address_of((obj.parent.name, obj.name))
-        return obj.kind.address_of((obj.name,))
-
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _add(self, stage: int, op: Operation) -> None:
@@ -555,42 +327,7 @@ class Planner:
 
     def _unmanage(self, obj: Obj, address: str) -> None:
         self.unmanaged.append(
-            (obj.kind.rank, Unmanaged(obj.kind.name, address, obj.id or "", _detail(obj)))
-        )
-
-    def _delete(
-        self, obj: Obj, address: str, owner_name: str, owner: Obj | None, owner_id: str | None
-    ) -> Operation:
-        kind = obj.kind
-        path = kind.item_path(obj.id or "")
-        if kind is PLACEMENT and owner is not None and owner_id is not None:
-            path = placements.item_path(obj.id or "", owner, owner_id)
-        kids = [k for kids in obj.children.values() for k in kids]
-        if kind.delete_reason:
-            reason = kind.delete_reason
-        elif kind.ordered:
-            placed = len(obj.kids(PLACEMENT))
-            fields = _plural(len(kids) - placed, "field")
-            if placed:
-                fields += f" and {_plural(placed, 'shared field placement')}"
-            reason = f"deleting the {kind.noun} destroys every {obj.name} object and its {fields}"
-        elif kind is PLACEMENT:
-            reason = (
-                f"removing the placement destroys the shared field's values on every {owner_name}"
-            )
-        else:
-            on = kind.values_on.format(owner=owner_name)
-            reason = f"deleting the {kind.noun} destroys its values on {on}"
-        return Operation(
-            "delete",
-            kind.name,
-            address,
-            "DELETE",
-            path,
-            None,
-            {kind.identity: {"before": obj.name, "after": None}},
-            id=obj.id if kind.has_id else None,
-            reason=reason,
+            (obj.kind.rank, Unmanaged(obj.kind.name, address, obj.id or "", deletes.detail(obj)))
         )
 
     def _ordered(self) -> tuple[Operation, ...]:
@@ -615,40 +352,8 @@ def _ids(owner: Obj) -> tuple[str, ...]:
     return tuple(k.id or "" for kids in owner.children.values() for k in kids)
 
 
-def _deleted(planner: Planner, obj: Obj) -> bool:
-    return obj.id in planner.doomed
-
-
-def _live_of_kind(live: LiveState, kind: Kind) -> Iterable[tuple[Obj | None, Obj]]:
-    if kind.parent is None:
-        for obj in live.top(kind.name):
-            yield None, obj
-        return
-    for parent in live.top(kind.parent):
-        for obj in parent.kids(kind):
-            yield parent, obj
-
-
 def _unmanaged_key(item: tuple[int, Unmanaged]) -> tuple[int, str, str]:
     return item[0], item[1].address, item[1].id
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _detail(obj: Obj) -> str:
-    """What an unmanaged object is, in a few words."""
-    if obj.kind is PLACEMENT:
-        return "shared field placement"
-    if "type" in obj.values:
-        return f"type {obj.values['type']}"
-    if obj.kind is PIPELINE:
-        n = len(obj.kids(OPPORTUNITY_STATUS))
-        return f"{n} status{'' if n == 1 else 'es'}"
-    placed = len(obj.kids(PLACEMENT))
-    text = _plural(sum(len(k) for k in obj.children.values()) - placed, "field")
-    return text + (f", {_plural(placed, 'placement')}" if placed else "")
 
 
 def compute_plan(

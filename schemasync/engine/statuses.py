@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from schemasync.engine import deletes
 from schemasync.engine import order as display
 from schemasync.engine.match import match
 from schemasync.kinds import Kind
@@ -152,7 +153,7 @@ class StatusPlanner:
                 if self.p.prune:
                     self.p._add(
                         OPPORTUNITY_STATUS.delete_stage,
-                        self.p._delete(s, address, name, pipe, pipe.id),
+                        deletes.delete_op(s, address, name, pipe, pipe.id),
                     )
                 else:
                     self.p._unmanage(s, address)
@@ -216,9 +217,11 @@ class StatusPlanner:
                 status_address = OPPORTUNITY_STATUS.address_of(("opportunity", pipe.name, s.name))
                 self.p._add(
                     OPPORTUNITY_STATUS.delete_stage,
-                    self.p._delete(s, status_address, pipe.name, pipe, pipe.id),
+                    deletes.delete_op(s, status_address, pipe.name, pipe, pipe.id),
                 )
-            self.p._add(PIPELINE.delete_stage, self.p._delete(pipe, address, pipe.name, None, None))
+            self.p._add(
+                PIPELINE.delete_stage, deletes.delete_op(pipe, address, pipe.name, None, None)
+            )
 
     def _moved(self, status: Obj) -> bool:
         """A status of a doomed pipeline that the plan moves elsewhere (it is managed)."""
