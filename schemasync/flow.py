@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +19,21 @@ from schemasync.errors import (
     ConfigError,
     Interrupted,
     PlanError,
-    PlanFileError,
     SchemaSyncError,
     StalePlanError,
 )
+
+# The steps commands share, where they live (cli.py calls them through this module).
+from schemasync.files import export_text as export_text
+from schemasync.files import modeline as modeline
+from schemasync.files import read_plan_file as read_plan_file
+from schemasync.files import write_file as write_file
+from schemasync.live.read import LEGACY_READ as LEGACY_READ
+from schemasync.live.read import confirm_orders as confirm_orders
+from schemasync.live.read import read_everything as read_everything
+from schemasync.live.read import read_live as read_live
+from schemasync.live.read import reads_of as reads_of
+from schemasync.live.read import reads_of_plan as reads_of_plan
 
 if TYPE_CHECKING:  # heavy modules load only in the commands that need them
     from schemasync.apply import ApplyReport
@@ -125,71 +134,6 @@ def load(manifest: str, say: Say | None = None) -> Manifest:
         for warning in m.warnings:
             say(f"Warning: {warning}")
     return m
-
-
-LEGACY_READ = ("fields", "types", "roles")  # what a plan of custom object types reads
-
-
-def read_live(
-    client: CloseClient, groups: Iterable[str] = LEGACY_READ, org: dict[str, Any] | None = None
-) -> LiveOrg:
-    """Read the lists of `groups` (live/groups.py) once each and parse them."""
-    from schemasync.live import parse_live
-    from schemasync.live.read import read_raw
-
-    groups = list(groups)
-    org_id = ((org or {}).get("org") or {}).get("id")
-    if "organization" in groups and not org_id:
-        orgs = client.me().get("organizations")
-        org_id = orgs[0].get("id") if isinstance(orgs, list) and orgs else None
-    return parse_live(read_raw(client, groups, org_id))
-
-
-def reads_of(manifest: Manifest) -> list[str]:
-    """The lists a plan of `manifest` reads: what its managed sections need."""
-    from schemasync.live.read import groups_for
-    from schemasync.model import places_shared_fields
-
-    return groups_for(manifest.sections, placements=places_shared_fields(manifest))
-
-
-def reads_of_plan(plan: Plan) -> list[str]:
-    """The lists a saved plan was made from (read again, they give its fingerprint)."""
-    recorded = plan.options.get("read")
-    if isinstance(recorded, list) and all(isinstance(g, str) for g in recorded):
-        return list(recorded)
-    return list(LEGACY_READ)
-
-
-def read_everything(client: CloseClient, sections: Iterable[str] | None = None) -> LiveOrg:
-    """The whole schema of an org (or only `sections`), as export writes it."""
-    from schemasync.live.read import ALL_SECTIONS, groups_for
-
-    return read_live(client, groups_for(sections or ALL_SECTIONS, placements=True))
-
-
-def confirm_orders(client: CloseClient, plan: Plan, live: LiveOrg) -> bool:
-    """A planned reorder of a custom object or activity type rests on the order its embedded
-    `fields` list shows (an assumption the API does not document): read that type's schema
-    (one GET each) and use its order. True when an order differed (plan again)."""
-    from schemasync.kinds import BY_NAME
-
-    changed = False
-    for op in plan.operations:
-        owner = live.by_id(op.id or "") if op.action == "reorder" else None
-        if owner is None or not BY_NAME[op.kind].order_path.startswith("/custom_field_schema/"):
-            continue
-        if owner.kind.name not in ("custom_object_type", "custom_activity_type"):
-            continue
-        schema = client.get(op.path)
-        fields = schema.get("fields") if isinstance(schema, dict) else None
-        if not isinstance(fields, list):
-            continue
-        ids = tuple(str(f["id"]) for f in fields if isinstance(f, dict) and "id" in f)
-        if ids != owner.order:
-            owner.order = ids
-            changed = True
-    return changed
 
 
 def make_plan(
@@ -452,57 +396,3 @@ def remove_duplicate(
     )
     execute(plan, client, say)
     say(f"Removed {object_id}. Run `schemasync plan` to check the org.")
-
-
-def write_file(path: str, text: str) -> None:
-    """Write atomically, so an interrupted write never leaves half a plan or manifest."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise SchemaSyncError(f"cannot write {path}: {e.strerror or e}") from None
-
-
-def read_plan_file(path: str) -> Plan:
-    from schemasync.plan import Plan
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except OSError as e:
-        raise PlanFileError(f"cannot read plan {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError, RecursionError) as e:
-        raise PlanFileError(f"{path} is not a schemasync plan (invalid JSON: {e})") from None
-    from schemasync.plan import check_version
-    from schemasync.plan_check import check_document
-
-    check_version(doc)
-    check_document(doc)
-    return Plan.from_dict(doc)
-
-
-def modeline(output: str | None) -> str | None:
-    """A relative `$schema` path to the manifest's JSON Schema when the project has one: the
-    nearest `manifest.schema.json` (as `schemasync schema > manifest.schema.json` writes it)
-    or `schemas/manifest.schema.json`, beside the output or in a folder above it."""
-    start = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
-    d = start
-    while True:
-        for candidate in (
-            os.path.join(d, "manifest.schema.json"),
-            os.path.join(d, "schemas", "manifest.schema.json"),
-        ):
-            if os.path.isfile(candidate):
-                return os.path.relpath(candidate, start).replace(os.sep, "/")
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
-
-
-def export_text(live: LiveOrg, output: str | None, sections: Iterable[str] | None = None) -> str:
-    from schemasync.export import dump_yaml, export_manifest
-
-    return dump_yaml(export_manifest(live, sections), modeline(output))

@@ -9,7 +9,7 @@ from schemasync.apply import ApplyReport, apply_plan
 from schemasync.client import CloseClient
 from schemasync.diff import compute_plan
 from schemasync.emulator import EmulatorApp, EmulatorTransport, Store
-from schemasync.flow import read_live
+from schemasync.flow import LEGACY_READ, read_everything, read_live, reads_of
 from schemasync.live import LiveOrg
 from schemasync.model import Manifest
 from schemasync.plan import Plan
@@ -34,14 +34,21 @@ class Org:
     app: EmulatorApp
     client: CloseClient
 
-    def live(self) -> LiveOrg:
-        return read_live(self.client)
+    def live(self, manifest: Manifest | SpecManifest | None = None) -> LiveOrg:
+        """The org as a plan of `manifest` reads it (its sections' lists); without one, the
+        custom-object lists and roles."""
+        reads = reads_of(as_model(manifest)) if manifest is not None else LEGACY_READ
+        return read_live(self.client, reads, {"org": {"id": self.store.organization_id}})
+
+    def everything(self) -> LiveOrg:
+        """Every section of the org, as export reads it."""
+        return read_everything(self.client)
 
     def plan(self, manifest: Manifest | SpecManifest, **options: Any) -> Plan:
-        return compute_plan(as_model(manifest), self.live(), **options)
+        return compute_plan(as_model(manifest), self.live(manifest), **options)
 
     def apply(self, manifest: Manifest | SpecManifest, **options: Any) -> ApplyReport:
-        return apply_plan(self.plan(manifest, **options), self.client)
+        return apply_plan(self.plan(manifest, **options), self.client, sleep=lambda _s: None)
 
 
 def in_process_org(store: Store | None = None, **app_options: Any) -> Org:

@@ -49,9 +49,13 @@ def test_the_real_lists_read_alike_and_lose_what_a_plan_never_reads() -> None:
     full, slim = _lists(bodies, slim=False), _lists(bodies, slim=True)
     assert _outcome(slim) == _outcome(full)
     assert _outcome(full)[0] == "org"
-    # Dates, users and org ids are gone; embedded summaries keep only their ids.
+    # Dates, users and org ids are gone; embedded summaries keep only their ids, and a shared
+    # field's entry its placement there (name, required, editable_with_roles).
     assert all("date_created" not in f and "organization_id" not in f for f in slim["fields"])
-    assert all(set(e) == {"id"} for t in slim["types"] for e in t["fields"])
+    placement = {"id", "is_shared", "name", "required", "editable_with_roles"}
+    for t in slim["types"]:
+        for e in t["fields"]:
+            assert set(e) == ({"id"} if not e.get("is_shared") else placement & set(e)), e
     assert len(json.dumps(slim)) < len(json.dumps(full)) / 2
 
 

@@ -9,10 +9,16 @@ documents for them (`_limit=200`), following `has_more`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from schemasync.live.groups import SINGLE, SLIM, SOURCES
 from schemasync.live.slim import Slim
+from schemasync.live.state import LiveState
+
+if TYPE_CHECKING:
+    from schemasync.client import CloseClient
+    from schemasync.model import Manifest
+    from schemasync.plan import Plan
 
 PAGE = 200
 PAGED = frozenset({"activity_fields", "shared_fields", "lead_statuses"})
@@ -61,3 +67,64 @@ def read_raw(client: Reads, groups: Iterable[str], org_id: str | None = None) ->
                 path, slim=SLIM.get(name), limit=PAGE if name in PAGED else None
             )
     return raw
+
+
+LEGACY_READ = ("fields", "types", "roles")  # what a plan of custom object types reads
+
+
+def read_live(
+    client: CloseClient, groups: Iterable[str] = LEGACY_READ, org: dict[str, Any] | None = None
+) -> LiveState:
+    """Read the lists of `groups` (live/groups.py) once each and parse them."""
+    from schemasync.live import parse_live
+
+    groups = list(groups)
+    org_id = ((org or {}).get("org") or {}).get("id")
+    if "organization" in groups and not org_id:
+        orgs = client.me().get("organizations")
+        org_id = orgs[0].get("id") if isinstance(orgs, list) and orgs else None
+    return parse_live(read_raw(client, groups, org_id))
+
+
+def reads_of(manifest: Manifest) -> list[str]:
+    """The lists a plan of `manifest` reads: what its managed sections need."""
+    from schemasync.model import places_shared_fields
+
+    return groups_for(manifest.sections, placements=places_shared_fields(manifest))
+
+
+def reads_of_plan(plan: Plan) -> list[str]:
+    """The lists a saved plan was made from (read again, they give its fingerprint)."""
+    recorded = plan.options.get("read")
+    if isinstance(recorded, list) and all(isinstance(g, str) for g in recorded):
+        return list(recorded)
+    return list(LEGACY_READ)
+
+
+def read_everything(client: CloseClient, sections: Iterable[str] | None = None) -> LiveState:
+    """The whole schema of an org (or only `sections`), as export writes it."""
+    return read_live(client, groups_for(sections or ALL_SECTIONS, placements=True))
+
+
+def confirm_orders(client: CloseClient, plan: Plan, live: LiveState) -> bool:
+    """A planned reorder of a custom object or activity type rests on the order its embedded
+    `fields` list shows (an assumption the API does not document): read that type's schema
+    (one GET each) and use its order. True when an order differed (plan again)."""
+    from schemasync.kinds import BY_NAME
+
+    changed = False
+    for op in plan.operations:
+        owner = live.by_id(op.id or "") if op.action == "reorder" else None
+        if owner is None or not BY_NAME[op.kind].order_path.startswith("/custom_field_schema/"):
+            continue
+        if owner.kind.name not in ("custom_object_type", "custom_activity_type"):
+            continue
+        schema = client.get(op.path)
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if not isinstance(fields, list):
+            continue
+        ids = tuple(str(f["id"]) for f in fields if isinstance(f, dict) and "id" in f)
+        if ids != owner.order:
+            owner.order = ids
+            changed = True
+    return changed
