@@ -511,7 +511,7 @@ def export(output: str | None, sections: tuple[str, ...], target: Target) -> int
 
     with flow.connect(target, err) as client:
         err(f"Reading the org at {target.label} ...")
-        live = flow.read_everything(client, sections or None)
+        live = flow.read_everything(client, sections or None).without(target.ignore)
     text = flow.export_text(live, output, sections or None)
     if output:
         flow.write_file(output, text)
@@ -539,7 +539,7 @@ def _source_manifest(source: Target) -> Any:
 
     with flow.connect(source, err) as client:
         err(f"Reading the source org at {source.label} ...")
-        text = flow.export_text(flow.read_everything(client), None)
+        text = flow.export_text(flow.read_everything(client).without(source.ignore), None)
     name = f"<export of {source.env.name if source.env else 'the source org'}>"
     return load_manifest_text(text, name)
 
@@ -643,6 +643,7 @@ def diff_cmd(
             flow.read_live(client, flow.reads_of(desired)),
             prune=prune or dest.prune,
             allow_replace=True,
+            ignore=dest.ignore,
         )
     title = f"schemasync diff: {dest_env} compared with {source_env}"
     _print_plan(p, no_color, fmt, title, orgs=("diff", source_env, dest_env))

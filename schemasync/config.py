@@ -11,7 +11,15 @@ from schemasync.errors import ConfigError
 
 CONFIG_FILE = "schemasync.yaml"
 DEFAULT_API_URL = "https://api.close.com/api/v1"
-ENV_KEYS = {"api_url", "api_key_env", "prune", "allow_replace", "protect", "description"}
+ENV_KEYS = {
+    "api_url",
+    "api_key_env",
+    "prune",
+    "allow_replace",
+    "protect",
+    "ignore",
+    "description",
+}
 # Keys that would hold a secret: refused outright, so nobody commits one by mistake.
 SECRET_KEYS = {"api_key", "key", "token", "bearer_token", "oauth_token", "secret", "password"}
 
@@ -41,6 +49,8 @@ class Environment:
     prune: bool = False
     allow_replace: bool = False
     protect: tuple[str, ...] = ()
+    # Live objects never listed, touched or failed on here (addresses or ids).
+    ignore: tuple[str, ...] = ()
     description: str | None = None
 
 
@@ -91,6 +101,9 @@ def _env(path: str, name: str, data: Any) -> Environment:
     protect = data.get("protect", [])
     if not (isinstance(protect, list) and all(isinstance(p, str) and p for p in protect)):
         raise _fail(path, f"{where}.protect", "expected a list of `Type` or `Type.Field` names")
+    ignore = data.get("ignore", [])
+    if not (isinstance(ignore, list) and all(isinstance(p, str) and p for p in ignore)):
+        raise _fail(path, f"{where}.ignore", "expected a list of addresses or ids")
     api_key_env = data.get("api_key_env", "CLOSE_API_KEY")
     if not _VARIABLE.fullmatch(api_key_env):
         # Never echo the value: a key pasted here by mistake must not reach a CI log.
@@ -107,6 +120,7 @@ def _env(path: str, name: str, data: Any) -> Environment:
         prune=_bool(path, f"{where}.prune", data.get("prune", False)),
         allow_replace=_bool(path, f"{where}.allow_replace", data.get("allow_replace", False)),
         protect=tuple(protect),
+        ignore=tuple(ignore),
         description=data.get("description"),
     )
 
@@ -174,6 +188,10 @@ class Target:
     @property
     def protect(self) -> tuple[str, ...]:
         return self.env.protect if self.env else ()
+
+    @property
+    def ignore(self) -> tuple[str, ...]:
+        return self.env.ignore if self.env else ()
 
 
 def resolve_target(

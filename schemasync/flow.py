@@ -160,6 +160,7 @@ def make_plan(
             prune=prune or target.prune,
             allow_replace=allow_replace or target.allow_replace,
             protect=target.protect,
+            ignore=target.ignore,
         )
 
     plan = plan_once()
@@ -176,6 +177,7 @@ def check_saved_plan(plan: Plan, target: Target, live: LiveOrg, org: dict[str, A
     does only what a plan can do, and destroys nothing this environment protects."""
     from schemasync.plan_check import check_operations, check_target
 
+    live = without_ignored(plan, live)
     check_target(plan, org.get("org"), target.api_url)
     check_fresh(plan, live)
     check_operations(plan, live)
@@ -343,13 +345,21 @@ CHANGED_SINCE_SHOWN = (
 )
 
 
+def without_ignored(plan: Plan, live: LiveOrg) -> LiveOrg:
+    """The live state as the plan saw it: without the objects its `ignore` left out."""
+    ignored = plan.options.get("ignore")
+    if isinstance(ignored, list):
+        return live.without(str(e) for e in ignored)
+    return live
+
+
 def check_fresh(plan: Plan, live: LiveOrg, message: str | None = None) -> None:
     """Refuse a plan whose org changed since it was made; callers read `live` right before
     the first write, so a concurrent apply that has written by then is caught.
 
     `message` replaces the saved plan's wording (`apply MANIFEST`: CHANGED_SINCE_SHOWN).
     """
-    if live.fingerprint() != plan.fingerprint:
+    if without_ignored(plan, live).fingerprint() != plan.fingerprint:
         raise StalePlanError(
             message
             or "the org changed since this plan was made: run plan again (nothing was applied)"

@@ -363,12 +363,24 @@ def compute_plan(
     prune: bool = False,
     allow_replace: bool = False,
     protect: Iterable[str] = (),
+    ignore: Iterable[str] = (),
 ) -> Plan:
-    """The operations that make `live` match `manifest`, in dependency order.
+    """The operations that make `live` match `manifest`, in dependency order; the live
+    objects `ignore` names (and the manifest's own `ignore:`) are left out altogether.
 
     Raises PlanError listing every problem at once (unknown references or roles, ambiguous
     live names, replaces without allow_replace, protected objects a plan would destroy).
     """
+    ignored = tuple(dict.fromkeys([*manifest.ignore, *ignore]))
     with gc_paused():
-        planner = Planner(manifest, live, prune=prune, allow_replace=allow_replace, protect=protect)
-        return planner.run()
+        planner = Planner(
+            manifest,
+            live.without(ignored),
+            prune=prune,
+            allow_replace=allow_replace,
+            protect=protect,
+        )
+        plan = planner.run()
+    if ignored:  # apply --plan leaves out the same objects before it checks the org
+        plan.options["ignore"] = sorted(ignored)
+    return plan

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +70,37 @@ class LiveState:
     def type_by_id(self, type_id: str) -> Obj | None:
         found = self.by_id(type_id)
         return found if found is not None and found.kind is CUSTOM_OBJECT_TYPE else None
+
+    def without(self, ignore: Iterable[str]) -> LiveState:
+        """The state with the objects `ignore` names (by address as plans print it, or by id)
+        left out, their children with them: schemasync never lists, touches or fails on them
+        (a legacy duplicate, say). The state itself is not changed."""
+        entries = set(ignore)
+        if not entries:
+            return self
+
+        def kept(obj: Obj, key: tuple[str, ...]) -> Obj | None:
+            address = obj.kind.address_of(key)
+            if obj.id in entries or address in entries:
+                return None
+            copy = dataclasses.replace(obj, children={})
+            for name, kids in obj.children.items():
+                out = []
+                for kid in kids:
+                    k = kept(kid, (*key, kid.name))
+                    if k is not None:
+                        k.parent = copy
+                        out.append(k)
+                copy.children[name] = out
+            return copy
+
+        objects: dict[str, list[Obj]] = {}
+        for name, objs in self.objects.items():
+            top = [
+                kept(o, (o.name,) if o.kind.name != "standard_object" else (o.name,)) for o in objs
+            ]
+            objects[name] = [o for o in top if o is not None]
+        return dataclasses.replace(self, objects=objects, _by_id=None)
 
     def role_names(self) -> dict[str, str]:
         return {r.id: r.name for r in self.roles}
