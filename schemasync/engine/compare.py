@@ -117,7 +117,10 @@ def _to_api(slot: Slot, obj: Obj, address: str, resolver: Resolver) -> Any:
         return resolver.role_ids(value, obj.pos, f"{address}.{key}")
     if conv == REF:
         target = attr.codec.target  # type: ignore[attr-defined]
-        return resolver.reference_id(value, target, obj.pos, f"{address}.{key}")
+        found = resolver.reference_id(value, target, obj.pos, f"{address}.{key}")
+        if found is None and value is not None:
+            resolver.unresolved.add((id(obj), key))
+        return found
     return list(value or ())
 
 

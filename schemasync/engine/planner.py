@@ -186,7 +186,12 @@ class Planner:
         self.positions[my_id] = obj.pos
         writes.check_not_converting(self, obj, live, address)
         diff = compare(obj, live, want, self.resolver)
-        replace = [k for k in diff.replacing if not writes.converts(kind, k, diff)]
+        replace = [
+            k
+            for k in diff.replacing
+            if not writes.converts(kind, k, diff)
+            and (id(obj), k) not in self.resolver.unresolved  # its problem says why
+        ]
         if replace:
             my_id = placeholder(kind.name, key)
             self.doomed.add(live.id or "")
@@ -197,7 +202,7 @@ class Planner:
             if kind is SHARED_FIELD:
                 self.resolver.planned[kind.name][obj.name] = my_id
             return my_id, True
-        if diff.replacing:  # a conversion of stored values, in place
+        if any(writes.converts(kind, k, diff) for k in diff.replacing):  # values convert
             self._add(kind.update_stage, writes.conversion_op(self, obj, live, want, diff, address))
         elif diff.body:
             self._add(

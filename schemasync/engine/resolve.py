@@ -33,6 +33,9 @@ class Resolver:
         self.problems = problems
         self.planned: dict[str, dict[str, str]] = {}
         self.matched: dict[str, dict[str, Obj]] = {}
+        # (id of a manifest object, attribute) whose reference could not be resolved: a
+        # problem says why, and no replace is suggested for it
+        self.unresolved: set[tuple[int, str]] = set()
 
     @cached_property
     def _role_ids_by_name(self) -> dict[str, list[str]]:
