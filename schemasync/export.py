@@ -17,6 +17,7 @@ from schemasync.kinds.standard import STANDARD_OBJECT
 from schemasync.kinds.statuses import LEAD_STATUS
 from schemasync.live import LiveState
 from schemasync.model import Obj
+from schemasync.util import plural
 
 HEADER = "# Exported by schemasync from a live Close org. Edit, then `schemasync plan` it.\n"
 
@@ -30,7 +31,7 @@ def _check_unique(names: list[tuple[str, str]], what: str) -> None:
         name, ids = sorted(dupes.items())[0]
         shown = ", ".join(sorted(set(ids))[:5]) + (", ..." if len(set(ids)) > 5 else "")
         raise SchemaSyncError(
-            f"cannot export: {len(ids)} live {what}s are named {name!r} ({shown});"
+            f"cannot export: {len(ids)} live {what} are named {name!r} ({shown});"
             " a manifest identifies objects by name, so rename or delete all but one in Close"
         )
 
@@ -73,18 +74,18 @@ def _object(obj: Obj, names: dict[str, str]) -> Any:
         if child.name in kind.ordered:
             continue
         kids = obj.kids(child)
-        _check_unique([(k.name, k.id or "") for k in kids], f"{child.noun} of {obj.name!r}")
+        _check_unique([(k.name, k.id or "") for k in kids], f"{plural(child.noun)} of {obj.name!r}")
         if kids or kind is STANDARD_OBJECT:
             d[child.section] = [_object(k, names) for k in kids]
     listed = _in_display_order(obj)
     if listed:
         _check_unique(
             [(k.name, k.id or "") for k in listed if k.kind is not PLACEMENT],
-            f"field of {obj.name!r}",
+            f"fields of {obj.name!r}",
         )
         _check_unique(
             [(k.name, k.id or "") for k in listed if k.kind is PLACEMENT],
-            f"placement of {obj.name!r}",
+            f"placements of {obj.name!r}",
         )
         d[listed[0].kind.section] = [_object(k, names) for k in listed]
     return d
@@ -117,11 +118,11 @@ def export_manifest(live: LiveState, sections: Iterable[str] | None = None) -> d
     for kind, group in ((SHARED_FIELD, "shared_fields"), (CUSTOM_OBJECT_TYPE, "types")):
         if group in live.read and include(kind.section):
             objs = live.top(kind.name)
-            _check_unique([(o.name, o.id or "") for o in objs], kind.noun)
+            _check_unique([(o.name, o.id or "") for o in objs], plural(kind.noun))
             doc[kind.section] = [_object(o, names) for o in sorted(objs, key=lambda o: o.name)]
     if "activity_types" in live.read and include(CUSTOM_ACTIVITY_TYPE.section):
         objs = live.top(CUSTOM_ACTIVITY_TYPE.name)
-        _check_unique([(o.name, o.id or "") for o in objs], CUSTOM_ACTIVITY_TYPE.noun)
+        _check_unique([(o.name, o.id or "") for o in objs], plural(CUSTOM_ACTIVITY_TYPE.noun))
         doc[CUSTOM_ACTIVITY_TYPE.section] = [
             _object(o, names) for o in sorted(objs, key=lambda o: o.name)
         ]
@@ -138,7 +139,7 @@ def export_manifest(live: LiveState, sections: Iterable[str] | None = None) -> d
                 part["fields"] = [_object(k, names) for k in _in_display_order(obj)]
             else:
                 kids = obj.kids(child)
-                _check_unique([(k.name, k.id or "") for k in kids], child.noun)
+                _check_unique([(k.name, k.id or "") for k in kids], plural(child.noun))
                 part[child.section] = [_object(k, names) for k in kids]
         if part:
             doc[name] = part

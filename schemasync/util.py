@@ -31,3 +31,8 @@ def few(ids: Iterable[str], limit: int = 5) -> str:
     """A few ids for a message; a damaged list can repeat one id thousands of times."""
     unique = sorted(set(ids))
     return ", ".join(unique[:limit]) + (f", ... ({len(unique)} ids)" if len(unique) > limit else "")
+
+
+def plural(noun: str) -> str:
+    """The plural of a kind's noun: types, fields, statuses."""
+    return noun + ("es" if noun.endswith("s") else "s")

@@ -152,7 +152,7 @@ def test_export_refuses_a_type_with_two_fields_of_one_name() -> None:
     with pytest.raises(SchemaSyncError) as caught:
         export_manifest(live)
     assert str(caught.value) == (
-        "cannot export: 2 live field of 'Account's are named 'Status' (cf_1, cf_2); a manifest "
+        "cannot export: 2 live fields of 'Account' are named 'Status' (cf_1, cf_2); a manifest "
         "identifies objects by name, so rename or delete all but one in Close"
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from schemasync.errors import Problem
 from schemasync.model import Obj, Pos
-from schemasync.util import few
+from schemasync.util import few, plural
 
 
 def problem(pos: Pos | None, path: str, message: str) -> Problem:
@@ -39,8 +39,8 @@ def match(
                 problem(
                     spec.pos,
                     path(spec),
-                    f"{len(found)} live {what}s are named {spec.name!r} ({ids}): rename or delete "
-                    "all but one in Close; schemasync never guesses which one you mean",
+                    f"{len(found)} live {plural(what)} are named {spec.name!r} ({ids}): rename or "
+                    "delete all but one in Close; schemasync never guesses which one you mean",
                 )
             )
         elif found:
@@ -66,8 +66,8 @@ def match(
                 problem(
                     spec.pos,
                     path(spec),
-                    f"renamed_from matches {len(candidates)} live {what}s: {ids}; keep one name in "
-                    "renamed_from, or rename or delete the others in Close",
+                    f"renamed_from matches {len(candidates)} live {plural(what)}: {ids}; keep one "
+                    "name in renamed_from, or rename or delete the others in Close",
                 )
             )
         elif candidates:

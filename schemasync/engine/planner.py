@@ -157,6 +157,7 @@ class Planner:
         want = self._body(obj, owner, owner_id, address)
         path: str = kind.collection
         item: Callable[[str], str] = kind.item_path
+        shared_id = ""
         if kind is PLACEMENT:
             shared_id = self._shared_id(obj, address)
             assert owner is not None and owner_id is not None
@@ -181,7 +182,7 @@ class Planner:
                 ),
             )
             writes.follow_up(self, obj, my_id, address)
-            return (self._shared_id(obj, address) if kind is PLACEMENT else my_id), True
+            return (shared_id if kind is PLACEMENT else my_id), True
         my_id = live.id or ""
         self.positions[my_id] = obj.pos
         writes.check_not_converting(self, obj, live, address)

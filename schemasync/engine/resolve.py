@@ -11,7 +11,7 @@ from schemasync.kinds import BY_NAME
 from schemasync.kinds.fields import BUILTIN_ROLES
 from schemasync.live import LiveState
 from schemasync.model import Obj, Pos
-from schemasync.util import few
+from schemasync.util import few, plural
 
 
 class Resolver:
@@ -140,7 +140,8 @@ class Resolver:
                 problem(
                     pos,
                     path,
-                    f"{len(live)} live {noun}s are named {target!r} ({ids}): rename one in Close",
+                    f"{len(live)} live {plural(noun)} are named {target!r} ({ids}): "
+                    "rename one in Close",
                 )
             )
         else:
