@@ -244,19 +244,25 @@ def _print_plan(
     elif fmt == "markdown":
         from schemasync.render_markdown import render_markdown
 
-        click.echo(_two_org_words(render_markdown(p, title=title), p, orgs), nl=False)
+        no_changes, unmanaged = _two_org_words(p, orgs)
+        text = render_markdown(p, title=title, no_changes=no_changes, unmanaged=unmanaged)
+        click.echo(text, nl=False)
     else:
         from schemasync.render import render_text
 
         color = _color(sys.stdout, no_color)
-        text = _two_org_words(render_text(p, color=color), p, orgs)
+        no_changes, unmanaged = _two_org_words(p, orgs)
+        text = render_text(p, color=color, no_changes=no_changes, unmanaged=unmanaged)
         click.echo(text, nl=False, color=color)
 
 
-def _two_org_words(text: str, p: Plan, orgs: tuple[str, str, str] | None) -> str:
-    """The renderers' manifest-and-org sentences, reworded for two orgs (promote, diff)."""
+def _two_org_words(p: Plan, orgs: tuple[str, str, str] | None) -> tuple[str, str]:
+    """The renderers' words for an empty plan and for unmanaged objects, when promote and
+    diff compare two orgs (not a manifest and an org)."""
+    from schemasync.render import NO_CHANGES, UNMANAGED
+
     if orgs is None:
-        return text
+        return NO_CHANGES, UNMANAGED
     command, source, dest = orgs
     if command == "diff":
         lead, same = "No differences", f"{dest} matches {source}."
@@ -269,21 +275,7 @@ def _two_org_words(text: str, p: Plan, orgs: tuple[str, str, str] | None) -> str
         only = f"in {dest} but not in {source}; left untouched (--prune would delete them)"
         if p.unmanaged:
             same = f"{dest} already has everything {source} has; the objects above stay."
-    for old, new in (
-        ("No changes. The org matches the manifest.", f"{lead}: {same}"),
-        ("**No changes.** The org matches the manifest.", f"**{lead}:** {same}"),
-        (
-            "Unmanaged: in the org but not in the manifest; left untouched "
-            "(--prune would delete them):",
-            f"Unmanaged: {only}:",
-        ),
-        (
-            "In the org but not in the manifest; left untouched (`--prune` would delete them):",
-            (only[0].upper() + only[1:]).replace("--prune", "`--prune`") + ":",
-        ),
-    ):
-        text = text.replace(old, new)
-    return text
+    return f"{lead}: {same}", only
 
 
 def _check_out_file(out_file: str, manifest: str) -> None:

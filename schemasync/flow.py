@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from schemasync import signals
 from schemasync.config import Target
 from schemasync.errors import (
-    EXIT_SIGINT,
-    EXIT_SIGTERM,
     Aborted,
     ApiError,
     ApplyFailed,
@@ -236,34 +233,6 @@ def confirm(
         raise Declined(cancelled)
 
 
-@contextmanager
-def _signals_stop(say: Say) -> Iterator[Callable[[], int | None]]:
-    """First SIGINT/SIGTERM: finish the request in flight, then stop; a second one abandons."""
-    caught: list[int] = []
-
-    def handler(signum: int, _frame: Any) -> None:
-        if caught:
-            raise KeyboardInterrupt
-        caught.append(signum)
-        say("\nStopping after the request in flight (press Ctrl-C again to abandon it) ...")
-
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        for s in old:
-            signal.signal(s, handler)
-    except ValueError:  # not the main thread (tests): run without handlers
-        old = {}
-    try:
-        yield lambda: caught[0] if caught else None
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-
-
-def _exit_code(signum: int | None) -> int:
-    return EXIT_SIGTERM if signum == signal.SIGTERM else EXIT_SIGINT
-
-
 def execute(
     plan: Plan,
     client: CloseClient,
@@ -278,14 +247,15 @@ def execute(
     """
     from schemasync.apply import apply_plan
 
-    with _signals_stop(say) as caught:
+    with signals.stop_on_signals(say) as caught:
         try:
             report = apply_plan(
                 plan, client, progress=say, should_stop=lambda: caught() is not None
             )
         except KeyboardInterrupt:
             raise Interrupted(
-                "apply abandoned; run `schemasync plan` to see what remains", _exit_code(caught())
+                "apply abandoned; run `schemasync plan` to see what remains",
+                signals.exit_code(caught()),
             ) from None
         if not report.stopped_by:
             report.duplicates = _created_twice(report, client, say, reads_of_plan(plan))
@@ -296,7 +266,7 @@ def execute(
     if report.stopped_by:
         raise Interrupted(
             f"apply was interrupted{effect or '; run `schemasync plan` to see what remains'}",
-            _exit_code(caught()),
+            signals.exit_code(caught()),
             report,
         )
     if report.duplicates:

@@ -82,9 +82,22 @@ def _op_lines(op: Operation, color: bool) -> list[str]:
     return lines
 
 
+NO_CHANGES = "No changes. The org matches the manifest."
+UNMANAGED = "in the org but not in the manifest; left untouched (--prune would delete them)"
+
+
 @gc_paused()
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """Terraform-like plan text: one block per operation, unmanaged objects, a summary."""
+def render_text(
+    plan: Plan,
+    *,
+    color: bool = False,
+    no_changes: str = NO_CHANGES,
+    unmanaged: str = UNMANAGED,
+) -> str:
+    """Terraform-like plan text: one block per operation, unmanaged objects, a summary.
+
+    `no_changes` and `unmanaged` are the words for an empty plan and for the unmanaged list
+    (promote and diff compare two orgs, not a manifest and an org)."""
     out: list[str] = []
     if plan.operations:
         out.append("schemasync will perform the following actions:")
@@ -93,10 +106,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             out.extend(_op_lines(op, color))
             out.append("")
     if plan.unmanaged:
-        out.append(
-            "Unmanaged: in the org but not in the manifest; left untouched "
-            "(--prune would delete them):"
-        )
+        out.append(f"Unmanaged: {unmanaged}:")
         for u in plan.unmanaged:
             detail = f", {u.detail}" if u.detail else ""
             out.append(f"  {u.kind} {u.address} ({u.id}{detail})")
@@ -115,7 +125,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         out.append(summary_line(plan))
         out.append(f"Operations digest: {plan.digest}")
     else:
-        out.append("No changes. The org matches the manifest.")
+        out.append(no_changes)
     return "\n".join(out) + "\n"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from schemasync.kinds import noun_of, order_noun_of
 from schemasync.plan import Operation, Plan
-from schemasync.render import MARK, shown_changes, summary_line
+from schemasync.render import MARK, NO_CHANGES, UNMANAGED, shown_changes, summary_line
 
 _ICON = {"create": "➕", "update": "✏️", "replace": "⚠️", "delete": "⚠️", "reorder": "↕️"}
 
@@ -125,24 +125,39 @@ def _more(n: int, what: str) -> str:
     return f"… and {n} more {what} (the JSON plan from `plan --out` has them all)"
 
 
-def render_markdown(plan: Plan, *, max_operations: int = 50, title: str | None = None) -> str:
+def render_markdown(
+    plan: Plan,
+    *,
+    max_operations: int = 50,
+    title: str | None = None,
+    no_changes: str = NO_CHANGES,
+    unmanaged: str = UNMANAGED,
+) -> str:
     """The plan as a Markdown comment: summary, destructive operations, table, diffs, more.
 
     At most `max_operations` rows per list; fewer when even those would pass MAX_CHARS
     (very long names), so the result always fits one comment.
     """
     cap = max(max_operations, 0)
-    text = _render(plan, cap, title)
+    words = (no_changes, unmanaged)
+    text = _render(plan, cap, title, words)
     while len(text) > MAX_CHARS and cap > 0:
         cap //= 2
-        text = _render(plan, cap, title)
+        text = _render(plan, cap, title, words)
     return text
 
 
-def _render(plan: Plan, cap: int, title: str | None) -> str:
+def _render(plan: Plan, cap: int, title: str | None, words: tuple[str, str]) -> str:
+    no_changes, unmanaged = words
     out: list[str] = [f"### {md(_clip(title or 'schemasync plan', 200))}", ""]
     if not plan.operations:
-        out += ["**No changes.** The org matches the manifest.", ""]
+        for sep in (": ", ". "):  # the lead words in bold: "**No changes.** The org ..."
+            lead, found, rest = no_changes.partition(sep)
+            if found:
+                out += [f"**{md(lead)}{sep.strip()}** {md(rest)}", ""]
+                break
+        else:
+            out += [f"**{md(no_changes)}**", ""]
     else:
         out += [f"**{md(summary_line(plan))}**", ""]
 
@@ -197,7 +212,7 @@ def _render(plan: Plan, cap: int, title: str | None) -> str:
         out += [
             "#### Unmanaged",
             "",
-            "In the org but not in the manifest; left untouched (`--prune` would delete them):",
+            md(unmanaged[0].upper() + unmanaged[1:]).replace("--prune", "`--prune`") + ":",
             "",
         ]
         for u in plan.unmanaged[:cap]:
