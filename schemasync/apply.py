@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from schemasync.conversions import CONVERSION_TIMEOUT, wait_for_conversion
 from schemasync.engine import placements
 from schemasync.errors import (
     AmbiguousWriteError,
@@ -61,7 +62,9 @@ class ApplyReport:
     error: str | None = None
     not_attempted: list[Operation] = field(default_factory=list)
     created_ids: dict[str, str] = field(default_factory=dict)
-    stopped_by: str | None = None  # "interrupt" when a signal stopped the run
+    # "interrupt" when a signal stopped the run; "conversion" when Close was still converting a
+    # field's values after the wait and operations remained
+    stopped_by: str | None = None
     # What the failed operation did to the org, in words; None when it surely changed nothing.
     failed_effect: str | None = None
     # Names this apply created that the org now holds twice (filled in by flow.execute).
@@ -123,7 +126,7 @@ class ApplyReport:
             lines.append(fix_hint()[0].upper() + fix_hint()[1:] + ".")
         if self.failed_effect:
             lines.append(self.failed_effect[0].upper() + self.failed_effect[1:] + ".")
-        if self.note and self.failed is None:
+        if self.note:
             lines.append(self.note[0].upper() + self.note[1:] + ".")
         return "\n".join(lines)
 
@@ -282,45 +285,6 @@ def effect_of(op: Operation, outcome: str, old_deleted: bool) -> str | None:
     return None
 
 
-CONVERSION_TIMEOUT = 900.0  # seconds: how long apply waits for Close to convert a field
-
-
-def _wait_for_conversion(
-    client: Writer,
-    op: Operation,
-    progress: Callable[[str], None],
-    should_stop: Callable[[], bool],
-    timeout: float,
-    sleep: Callable[[float], None],
-    clock: Callable[[], float],
-) -> str | None:
-    """Poll the field until Close no longer shows `converting_to_type` (the next operation
-    may depend on it, and Close refuses writes to a converting field). None when it has
-    finished; otherwise why the apply stops here."""
-    started = clock()
-    delay = 0.5
-    while True:
-        field = client.get(op.path)
-        target = field.get("converting_to_type") if isinstance(field, dict) else None
-        if not target:
-            return None
-        waited = clock() - started
-        if should_stop():
-            return (
-                f"{op.address}'s values are still being converted to {target} by Close: wait "
-                "until it finishes, then run `schemasync plan`"
-            )
-        if waited >= timeout:
-            return (
-                f"{op.address}'s values were still being converted to {target} after "
-                f"{waited:.0f} s (--conversion-timeout): wait until Close finishes, then run "
-                "`schemasync plan` and apply again"
-            )
-        progress(f"  {op.address}: Close is converting its values to {target} ({waited:.0f} s)")
-        sleep(min(delay, max(timeout - waited, 0.0)))
-        delay = min(delay * 2, 10.0)
-
-
 def apply_plan(
     plan: Plan,
     client: Writer,
@@ -368,15 +332,16 @@ def apply_plan(
             break
         report.done.append(op)
         if step.converting:
-            waited = _wait_for_conversion(
+            waited = wait_for_conversion(
                 client, op, progress, should_stop, conversion_timeout, sleep, clock
             )
             if waited is not None:  # interrupted, or still converting after the wait
                 report.note = waited
-                report.stopped_by = "interrupt" if should_stop() else None
-                if report.stopped_by is None:
-                    report.failed, report.error = op, waited
                 report.not_attempted = list(ops[i + 1 :])
+                if should_stop():
+                    report.stopped_by = "interrupt"
+                elif report.not_attempted:  # the next operations may need it finished
+                    report.stopped_by = "conversion"
                 break
         created = f" ({ids[op.defines]})" if op.defines and op.defines in ids else ""
         try:

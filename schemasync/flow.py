@@ -246,11 +246,18 @@ def execute(
     `on_report` receives the report before anything is raised (the audit record uses it).
     """
     from schemasync.apply import apply_plan
+    from schemasync.conversions import conversion_wait
+
+    conversion_timeout = conversion_wait()
 
     with signals.stop_on_signals(say) as caught:
         try:
             report = apply_plan(
-                plan, client, progress=say, should_stop=lambda: caught() is not None
+                plan,
+                client,
+                progress=say,
+                should_stop=lambda: caught() is not None,
+                conversion_timeout=conversion_timeout,
             )
         except KeyboardInterrupt:
             raise Interrupted(
@@ -263,6 +270,8 @@ def execute(
         on_report(report)
     say(report.render())
     effect = f"; {report.failed_effect}" if report.failed_effect else ""
+    if report.stopped_by == "conversion":
+        raise ApplyFailed(f"apply stopped: {report.note}", report)
     if report.stopped_by:
         raise Interrupted(
             f"apply was interrupted{effect or '; run `schemasync plan` to see what remains'}",

@@ -196,8 +196,11 @@ def _adopt(owner: Obj, kind: Kind, kids: list[Obj]) -> None:
 
 
 def parse_custom_objects(raw: dict[str, Any], state: LiveState, seen: set[str]) -> None:
-    """Custom object types with their fields and placements, in display order."""
-    fields = _field_list(CUSTOM_FIELD, raw.get("fields"), FIELDS_PATH, seen, state)
+    """Custom object types with their fields and placements, in display order. Read only to
+    resolve references (another section is managed, not this one), the types come without
+    their field list: their own fields are then unknown, and nothing plans them."""
+    listed = raw["fields"] if "fields" in raw else []
+    fields = _field_list(CUSTOM_FIELD, listed, FIELDS_PATH, seen, state)
     types = _owners(CUSTOM_OBJECT_TYPE, CUSTOM_FIELD, raw.get("types"), TYPES_PATH, fields, seen)
     for item, t in zip(raw.get("types") or [], types, strict=False):
         refs = item.get("back_reference_fields") if isinstance(item, dict) else None
