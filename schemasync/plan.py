@@ -126,6 +126,8 @@ class Plan:
     options: dict[str, Any] = field(default_factory=dict)
     # Where the plan was made: {"api_url": ..., "org": {"id", "name"} or None}.
     target: dict[str, Any] | None = None
+    # What the plan leaves alone and why (an archived type the org does not list).
+    notes: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -149,12 +151,15 @@ class Plan:
         }
         if self.target is not None:
             d["target"] = self.target
-        return d | {
+        d |= {
             "options": dict(sorted(self.options.items())),
             "summary": self.summary(),
             "operations": [op.to_dict() for op in self.operations],
             "unmanaged": [u.to_dict() for u in self.unmanaged],
         }
+        if self.notes:
+            d["notes"] = list(self.notes)
+        return d
 
     @classmethod
     def from_dict(cls, d: Any) -> Plan:
@@ -166,6 +171,7 @@ class Plan:
             fingerprint = d["fingerprint"]
             options = dict(d.get("options") or {})
             target = d.get("target")
+            notes = tuple(str(n) for n in d.get("notes") or [])
         except (KeyError, TypeError, AttributeError, ValueError) as e:
             raise PlanFileError(f"the plan file is damaged or incomplete ({e!r})") from None
         for op in ops:
@@ -176,7 +182,12 @@ class Plan:
         if not isinstance(fingerprint, str):
             raise PlanFileError("the plan file has no fingerprint")
         plan = cls(
-            ops, unmanaged, fingerprint, options, target if isinstance(target, dict) else None
+            ops,
+            unmanaged,
+            fingerprint,
+            options,
+            target if isinstance(target, dict) else None,
+            notes,
         )
         recorded = d.get("digest")
         if recorded is not None and recorded != plan.digest:

@@ -111,6 +111,10 @@ def render_text(
             detail = f", {u.detail}" if u.detail else ""
             out.append(f"  {u.kind} {u.address} ({u.id}{detail})")
         out.append("")
+    for note in plan.notes:
+        out.append(f"Note: {note}")
+    if plan.notes:
+        out.append("")
     if plan.operations:
         destructive = [op for op in plan.operations if op.destructive]
         if destructive:

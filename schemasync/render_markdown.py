@@ -178,6 +178,18 @@ def _render(plan: Plan, cap: int, title: str | None, words: tuple[str, str]) -> 
             out.append(f"> - {_more(n - cap, 'destructive operation(s)')}")
         out.append("")
 
+    notes = [(i, op) for i, op in enumerate(plan.operations, 1) if op.reason and not op.destructive]
+    if notes:  # what a harmless-looking step changes (the default status of new leads)
+        out.append("> [!IMPORTANT]")
+        for step, op in notes[:cap]:
+            out.append(
+                f"> - {op.action} {md(op.kind)} **{md(op.address)}** (step {step}): "
+                f"{md(_clip(op.reason or '', REASON_CHARS))}"
+            )
+        if len(notes) > cap:
+            out.append(f"> - {_more(len(notes) - cap, 'note(s)')}")
+        out.append("")
+
     ordered = _ordered(plan)
     if ordered:
         out += ["| # | | action | kind | address | change |", "|---:|:---:|---|---|---|---|"]
@@ -220,6 +232,11 @@ def _render(plan: Plan, cap: int, title: str | None, words: tuple[str, str]) -> 
             out.append(f"- {md(u.kind)} **{md(u.address)}** ({md(u.id)}{detail})")
         if len(plan.unmanaged) > cap:
             out.append(f"- {_more(len(plan.unmanaged) - cap, 'unmanaged object(s)')}")
+        out.append("")
+    if plan.notes:
+        out += ["> [!NOTE]", *(f"> - {md(_clip(n, REASON_CHARS))}" for n in plan.notes[:cap])]
+        if len(plan.notes) > cap:
+            out.append(f"> - {_more(len(plan.notes) - cap, 'note(s)')}")
         out.append("")
 
     options = ", ".join(f"{md(k)}={md(json.dumps(v))}" for k, v in sorted(plan.options.items()))

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from schemasync.engine import placements
 from schemasync.engine.match import problem
-from schemasync.kinds import FIELD_KINDS, Kind
+from schemasync.kinds import FIELD_KINDS, Kind, address_in, field_kind_of
 from schemasync.kinds.base import Ref
 from schemasync.kinds.custom_objects import CUSTOM_OBJECT_TYPE
 from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
-from schemasync.kinds.statuses import OPPORTUNITY_STATUS, PIPELINE
+from schemasync.kinds.standard import STANDARD_OBJECT
+from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
 from schemasync.live import LiveState
 from schemasync.model import Obj
 from schemasync.plan import Operation
@@ -46,6 +47,8 @@ def leftovers(p: Planner, kind: Kind, found: dict[str, Obj]) -> None:
     for owner, _child, obj in referrers(p, doomed):
         if obj.id in already or (owner is not None and obj.values.get("references") == owner.id):
             continue
+        if not in_managed_section(p, owner, obj):
+            continue  # never deleted: refuse_if_referenced names it
         key = (owner.name, obj.name) if owner is not None else (obj.name,)
         address = obj.kind.address_of(key)
         p._add(
@@ -62,6 +65,12 @@ def leftovers(p: Planner, kind: Kind, found: dict[str, Obj]) -> None:
     for o in left:
         refuse_if_referenced(p, o)
         refuse_if_placed_elsewhere(p, o)
+        for child in kind.ordered:  # never left to a cascade Close may or may not do
+            for kid in o.kids(child):
+                if kid.kind is PLACEMENT or kid.id not in already:
+                    p._add(
+                        kid.kind.delete_stage, delete_op(kid, live_address(kid), o.name, o, o.id)
+                    )
         p._add(kind.delete_stage, delete_op(o, kind.address_of((o.name,)), o.name, None, None))
 
 
@@ -80,7 +89,7 @@ def refuse_if_referenced(p: Planner, obj: Obj) -> None:
         return
     for field_id, name in p.live.back_references.get(obj.id or "", ()):
         seen = p.live.by_id(field_id)
-        if seen is not None and (seen.id in p.doomed or seen.id in p.doomed):
+        if seen is not None and seen.id in p.doomed:
             continue
         if seen is not None and seen.parent is obj:
             continue  # its own field goes with it
@@ -96,8 +105,9 @@ def refuse_if_referenced(p: Planner, obj: Obj) -> None:
         )
 
 
-def refuse_if_placed_elsewhere(p: Planner, obj: Obj) -> None:
-    """A shared field placed on an object whose section is not managed is never deleted."""
+def refuse_if_placed_elsewhere(p: Planner, obj: Obj, verb: str = "delete") -> None:
+    """A shared field placed on an object whose section is not managed is never deleted
+    (nor replaced: that deletes it first), since its values there would go with it."""
     if obj.kind is not SHARED_FIELD:
         return
     for where in p.live.placed_on.get(obj.id or "", ()):
@@ -106,11 +116,31 @@ def refuse_if_placed_elsewhere(p: Planner, obj: Obj) -> None:
                 problem(
                     None,
                     SHARED_FIELD.address_of((obj.name,)),
-                    f"cannot delete shared field {obj.name!r}: it is placed on {where}, whose "
-                    "section this manifest does not manage (deleting it would destroy those "
-                    "values too): manage that section, or keep the shared field",
+                    f"cannot {verb} shared field {obj.name!r}: it is placed on "
+                    f"{place_name(p, where)}, whose section this manifest does not manage "
+                    f"({verb.removesuffix('e')}ing it would destroy those values too): manage "
+                    "that section, or keep the shared field",
                 )
             )
+
+
+def place_name(p: Planner, where: str) -> str:
+    """An object a shared field is placed on, in words: `lead`, `type 'Account'` ..."""
+    if where in ("lead", "contact", "opportunity"):
+        return where
+    owner = p.live.by_id(where)
+    if owner is None:
+        return where
+    return f"{owner.kind.noun} {owner.name!r} ({where})"
+
+
+def in_managed_section(p: Planner, owner: Obj | None, obj: Obj) -> bool:
+    """Whether the manifest manages the section a live object belongs to."""
+    if owner is None:
+        return p.manifest.manages(obj.kind.section)
+    if owner.kind is STANDARD_OBJECT:
+        return p.manifest.manages(f"{owner.name}.{obj.kind.section}")
+    return p.manifest.manages(owner.kind.section)
 
 
 def managed_place(p: Planner, where: str) -> bool:
@@ -123,9 +153,7 @@ def managed_place(p: Planner, where: str) -> bool:
 
 
 def live_address(obj: Obj) -> str:
-    if obj.parent is not None:
-        return obj.kind.address_of((obj.parent.name, obj.name))
-    return obj.kind.address_of((obj.name,))
+    return address_in(obj.kind, obj.parent.kind if obj.parent else None, obj.key)
 
 
 def delete_op(
@@ -136,17 +164,13 @@ def delete_op(
     path = kind.item_path(obj.id or "")
     if kind is PLACEMENT and owner is not None and owner_id is not None:
         path = placements.item_path(obj.id or "", owner, owner_id)
-    kids = [k for kids in obj.children.values() for k in kids]
     if kind.delete_reason:
         reason = kind.delete_reason
-    elif kind.ordered:
-        placed = len(obj.kids(PLACEMENT))
-        fields = _plural(len(kids) - placed, "field")
-        if placed:
-            fields += f" and {_plural(placed, 'shared field placement')}"
-        reason = f"deleting the {kind.noun} destroys every {obj.name} object and its {fields}"
-    elif kind is PLACEMENT:
-        reason = f"removing the placement destroys the shared field's values on every {owner_name}"
+    elif kind.ordered:  # its fields and placements are deleted first, each in its own step
+        reason = f"deleting the {kind.noun} destroys every {obj.name} {kind.instance_noun}"
+    elif kind is PLACEMENT and owner is not None:
+        on = _values_on(owner, owner_name)
+        reason = f"removing the placement destroys the shared field's values on {on}"
     else:
         on = kind.values_on.format(owner=owner_name)
         reason = f"deleting the {kind.noun} destroys its values on {on}"
@@ -161,6 +185,12 @@ def delete_op(
         id=obj.id if kind.has_id else None,
         reason=reason,
     )
+
+
+def _values_on(owner: Obj, owner_name: str) -> str:
+    """`every Account`, `every Demo Requested activity`, `every lead`."""
+    instance = owner.name if owner.kind is STANDARD_OBJECT else ""
+    return field_kind_of(owner.kind, instance).values_on.format(owner=owner_name)
 
 
 def live_of_kind(live: LiveState, kind: Kind) -> Iterable[tuple[Obj | None, Obj]]:
@@ -183,6 +213,9 @@ def detail(obj: Obj) -> str:
         return "shared field placement"
     if "type" in obj.values:
         return f"type {obj.values['type']}"
+    if obj.kind is LEAD_STATUS:
+        color = obj.values.get("color")
+        return f"color {color}" if color else "no color"
     if obj.kind is PIPELINE:
         n = len(obj.kids(OPPORTUNITY_STATUS))
         return f"{n} status{'' if n == 1 else 'es'}"

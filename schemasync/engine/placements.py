@@ -8,12 +8,16 @@ this module adds to the generic planner; matching, comparison and stages are the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from schemasync.kinds import Kind, children_of
-from schemasync.kinds.shared import PLACEMENT
+from schemasync.kinds import address_in
+from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
 from schemasync.kinds.standard import STANDARD_OBJECT
 from schemasync.model import Obj
+from schemasync.placeholders import placeholder
+
+if TYPE_CHECKING:
+    from schemasync.engine.resolve import Resolver
 
 _OBJECT_TYPE = {
     "custom_object_type": ("custom_object_type", "custom_object_type_id"),
@@ -46,14 +50,36 @@ def item_path(shared_id: str, owner: Obj, owner_id: str) -> str:
     return f"{collection(shared_id)}{owner_segment(owner, owner_id)}/"
 
 
-def field_kind(owner: Obj) -> Kind:
-    """The owner's own field kind (whose addresses placements on it share)."""
-    instance = owner.name if owner.kind is STANDARD_OBJECT else ""
-    return next(
-        k for k in children_of(owner.kind, instance) if k.section == "fields" and k is not PLACEMENT
-    )
+class SharedIds:
+    """The id of the shared field each manifest placement places, resolved once (a problem,
+    if any, is said once); placements pair with live ones by that id, not by name, so a
+    renamed shared field keeps its placements."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self._ids: dict[int, str] = {}  # id() of a manifest placement -> its shared field's id
+
+    def of(self, obj: Obj, address: str) -> str:
+        known = self._ids.get(id(obj))
+        if known is None:
+            found = self.resolver.reference_id(
+                obj.name, SHARED_FIELD.name, obj.pos, f"{address}.shared"
+            )
+            known = self._ids[id(obj)] = found or placeholder(SHARED_FIELD.name, (obj.name,))
+        return known
+
+    def match(
+        self, specs: list[Obj], live: list[Obj], owner: Obj, owner_key: tuple[str, ...]
+    ) -> dict[str, Obj]:
+        by_id = {o.id: o for o in live}
+        found = {}
+        for spec in specs:
+            hit = by_id.get(self.of(spec, address(owner, owner_key, spec.name)))
+            if hit is not None:
+                found[spec.name] = hit
+        return found
 
 
 def address(owner: Obj, owner_key: tuple[str, ...], name: str) -> str:
     """`Account.Owner`, `activity:Demo Requested.Owner`, `lead:Owner`."""
-    return field_kind(owner).address_of((*owner_key, name))
+    return address_in(PLACEMENT, owner.kind, (*owner_key, name))

@@ -20,7 +20,7 @@ from schemasync.engine.protect import check_protected
 from schemasync.engine.resolve import Resolver
 from schemasync.engine.statuses import StatusPlanner
 from schemasync.errors import PlanError, Problem
-from schemasync.kinds import TOP_KINDS, Kind, children_of
+from schemasync.kinds import TOP_KINDS, Kind, address_in, children_of
 from schemasync.kinds.custom_objects import CUSTOM_OBJECT_TYPE
 from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
 from schemasync.kinds.standard import STANDARD_OBJECT
@@ -53,11 +53,13 @@ class Planner:
         self.problems: list[Problem] = []
         managed = {k.name for k in TOP_KINDS if k.section and manifest.manages(k.section)}
         self.resolver = Resolver(live, prune, self.problems, pruned=managed if prune else set())
+        self.shared = placements.SharedIds(self.resolver)
         self.stages: dict[int, list[Operation]] = {}
         self.unmanaged: list[tuple[int, Unmanaged]] = []
         # live id -> the manifest object it was matched with (or its owner's), for messages
         self.positions: dict[str, Pos | None] = {}
         self.doomed: set[str] = set()  # live ids this plan deletes or replaces
+        self.notes: list[str] = []  # what the plan leaves alone, and why
 
     def managed(self, kind: Kind, instance: str = "") -> bool:
         section = f"{instance}.{kind.section}" if instance else kind.section
@@ -72,6 +74,7 @@ class Planner:
                 continue
             specs = self.manifest.top(kind) if self.managed(kind) else ()
             found = match(specs, self.live.top(kind.name), kind.noun, _prefix(kind), self.problems)
+            specs = tuple(writes.unlisted_archived(self, kind, specs, found))
             matched[kind.name] = found
             self.resolver.matched[kind.name] = found
             self.resolver.planned[kind.name] = {
@@ -88,8 +91,13 @@ class Planner:
                 continue
             found = matched[kind.name]
             for obj in sorted(self.manifest.top(kind), key=lambda o: o.name):
-                self._plan_object(obj, found.get(obj.name), None, (), None)
-            deletes.leftovers(self, kind, found)
+                if obj.name in self.resolver.planned[kind.name]:  # not an unlisted archived one
+                    self._plan_object(obj, found.get(obj.name), None, (), None)
+        # Leftovers last: what every section deletes of its own is known by then, so a
+        # referrer is deleted once, before what it references.
+        for kind in TOP_KINDS:
+            if kind is not STANDARD_OBJECT and self.managed(kind):
+                deletes.leftovers(self, kind, matched[kind.name])
         ops = self._ordered()
         self.problems += check_protected(ops, self.protect, self.live, self.positions)
         if self.problems:
@@ -99,6 +107,7 @@ class Planner:
             unmanaged=tuple(u for _, u in sorted(self.unmanaged, key=_unmanaged_key)),
             fingerprint=self.live.fingerprint(),
             options=self._options(),
+            notes=tuple(self.notes),
         )
 
     def _options(self) -> dict[str, Any]:
@@ -159,7 +168,7 @@ class Planner:
         item: Callable[[str], str] = kind.item_path
         shared_id = ""
         if kind is PLACEMENT:
-            shared_id = self._shared_id(obj, address)
+            shared_id = self.shared.of(obj, address)
             assert owner is not None and owner_id is not None
             path = placements.collection(shared_id)
             item = partial(_placement_path, shared_id, owner, owner_id)
@@ -196,6 +205,8 @@ class Planner:
         if replace:
             my_id = placeholder(kind.name, key)
             self.doomed.add(live.id or "")
+            if self.allow_replace:  # else the replace is refused already
+                deletes.refuse_if_placed_elsewhere(self, live, "replace")
             self._add(
                 kind.write_stage,
                 writes.replace_op(self, obj, live, want, diff, key, owner, replace),
@@ -224,9 +235,7 @@ class Planner:
     # -- one object's pieces ---------------------------------------------------------------
 
     def _address(self, obj: Obj, owner: Obj | None, key: tuple[str, ...]) -> str:
-        if obj.kind is PLACEMENT and owner is not None:
-            return placements.address(owner, key[:-1], obj.name)
-        return obj.kind.address_of(key)
+        return address_in(obj.kind, owner.kind if owner is not None else None, key)
 
     def _body(
         self, obj: Obj, owner: Obj | None, owner_id: str | None, address: str
@@ -234,12 +243,6 @@ class Planner:
         kind = obj.kind
         parent = (kind.parent_key, owner_id) if kind.parent_key and owner_id else None
         return body(obj, address, self.resolver, parent, owner.kind.name if owner else None)
-
-    def _shared_id(self, obj: Obj, address: str) -> str:
-        found = self.resolver.reference_id(
-            obj.name, SHARED_FIELD.name, obj.pos, f"{address}.shared"
-        )
-        return found or placeholder(SHARED_FIELD.name, (obj.name,))
 
     # -- children, orders, leftovers -------------------------------------------------------
 
@@ -254,9 +257,11 @@ class Planner:
         """Plan an owner's children of one kind; returns (spec, id or placeholder, new)."""
         specs = owner.kids(kind)
         live_kids = live_owner.kids(kind) if live_owner is not None else []
-        found = match(
-            specs, live_kids, kind.noun, self._child_prefix(kind, owner, owner_key), self.problems
-        )
+        if kind is PLACEMENT:
+            found = self.shared.match(specs, live_kids, owner, owner_key)
+        else:
+            prefix = self._child_prefix(kind, owner, owner_key)
+            found = match(specs, live_kids, kind.noun, prefix, self.problems)
         out = []
         for spec in specs:
             planned_id, new = self._plan_object(
@@ -267,6 +272,8 @@ class Planner:
         for o in live_kids:
             if o.id in matched:
                 continue
+            if kind is PLACEMENT and o.id in self.doomed:
+                continue  # its shared field is replaced: the placement goes with it
             address = self._address(o, owner, (*owner_key, o.name))
             if o.kind.has_id:
                 self.positions[o.id or ""] = owner.pos
@@ -355,7 +362,8 @@ def _prefix(kind: Kind) -> str:
 
 
 def _ids(owner: Obj) -> tuple[str, ...]:
-    return tuple(k.id or "" for kids in owner.children.values() for k in kids)
+    """The ids of an owner's ordered children (fields and placements, never its statuses)."""
+    return tuple(k.id or "" for name in owner.kind.ordered for k in owner.children.get(name, ()))
 
 
 def _unmanaged_key(item: tuple[int, Unmanaged]) -> tuple[int, str, str]:

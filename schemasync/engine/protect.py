@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from schemasync.engine import placements
 from schemasync.engine.match import problem
 from schemasync.errors import Problem
+from schemasync.kinds import address_in
+from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
 from schemasync.live import LiveState
 from schemasync.model import Obj, Pos
 from schemasync.plan import Operation
@@ -44,16 +47,61 @@ def _descendants(obj: Obj) -> Iterator[Obj]:
             yield from _descendants(kid)
 
 
-def named(live: LiveState, entries: Iterable[str]) -> tuple[dict[str, set[str]], list[str]]:
-    """Entry -> the ids of the live objects it names, and the entries that name nothing."""
+def named(live: LiveState, entries: Iterable[str]) -> tuple[dict[str, list[Obj]], list[str]]:
+    """Entry -> the live objects it names, and the entries that name nothing."""
     wanted = set(entries)
-    found: dict[str, set[str]] = {e: set() for e in wanted}
+    found: dict[str, list[Obj]] = {e: [] for e in wanted}
     for obj, key in _live_objects(live):
-        address = obj.kind.address_of(key)
+        address = address_in(obj.kind, obj.parent.kind if obj.parent else None, key)
         if address in wanted:
-            found[address].add(obj.id or "")
-    missing = sorted(e for e, ids in found.items() if not ids)
+            found[address].append(obj)
+        if obj.kind is PLACEMENT:  # `shared:Tier` protects Tier's values everywhere it is placed
+            shared = SHARED_FIELD.address_of((obj.name,))
+            if shared in wanted:
+                found[shared].append(obj)
+    missing = sorted(e for e, objs in found.items() if not objs)
     return found, missing
+
+
+def _placements(live: LiveState) -> Iterator[Obj]:
+    for obj, _key in _live_objects(live):
+        if obj.kind is PLACEMENT and obj.parent is not None:
+            yield obj
+
+
+def _target(op: Operation, live: LiveState, placed: Mapping[str, Obj]) -> Obj | None:
+    """The live object an operation acts on: by its id, or (a placement, which has none of
+    its own) by its path, which names the shared field and the object it is placed on."""
+    if op.kind == PLACEMENT.name:
+        return placed.get(op.path)
+    return live.by_id(op.id) if op.id is not None else None
+
+
+def _destroyed(op: Operation, obj: Obj, live: LiveState) -> list[Obj]:
+    """What a destructive operation destroys or changes, with the owners of each: the
+    object and its owners; a delete's children; a placement's shared field; and a shared
+    field's placements (its values on every object it is placed on go with it)."""
+    chain = _with_owners(obj)
+    if op.action == "delete":
+        chain += _descendants(obj)
+    if obj.kind is PLACEMENT:
+        shared = live.by_id(obj.id or "")
+        if shared is not None:
+            chain.append(shared)
+    if obj.kind is SHARED_FIELD:
+        for placement in _placements(live):
+            if placement.id == obj.id:
+                chain += _with_owners(placement)
+    return chain
+
+
+def _with_owners(obj: Obj) -> list[Obj]:
+    chain: list[Obj] = []
+    cursor: Obj | None = obj
+    while cursor is not None:
+        chain.append(cursor)
+        cursor = cursor.parent
+    return chain
 
 
 def protected_hits(
@@ -62,32 +110,28 @@ def protected_hits(
     """The destructive operations that touch a protected live object, with the entry that
     protects it; and the protect entries that name nothing in the org."""
     found, missing = named(live, protect)
+    placed = {
+        placements.item_path(p.id or "", p.parent, p.parent.id or p.parent.name): p
+        for p in _placements(live)
+        if p.parent is not None
+    }
+    targets = [_target(op, live, placed) for op in ops]
     # An entry also names a live object by the address the plan gives it (a renamed type is
     # protected under its old and its new name), and may name an object the plan creates.
-    for op in ops:
-        if op.address in found and op.id is not None and op.action != "create":
-            found[op.address].add(op.id)
+    for op, obj in zip(ops, targets, strict=True):
+        if op.address in found and obj is not None and op.action != "create":
+            found[op.address].append(obj)
     planned = {op.address for op in ops}
     missing = [e for e in missing if e not in planned]
-    entry_of: dict[str, str] = {}
-    for entry, ids in sorted(found.items()):
-        for object_id in ids:
-            entry_of.setdefault(object_id, entry)
+    entry_of: dict[int, str] = {}
+    for entry, objs in sorted(found.items()):
+        for obj in objs:
+            entry_of.setdefault(id(obj), entry)
     hits = []
-    for op in ops:
-        if not op.destructive or op.id is None:
+    for op, obj in zip(ops, targets, strict=True):
+        if not op.destructive or obj is None:
             continue
-        obj = live.by_id(op.id)
-        if obj is None:
-            continue
-        chain: list[Obj] = []
-        cursor: Obj | None = obj
-        while cursor is not None:
-            chain.append(cursor)
-            cursor = cursor.parent
-        if op.action == "delete":
-            chain += _descendants(obj)
-        hit = next((entry_of[o.id] for o in chain if o.id in entry_of), None)
+        hit = next((entry_of[id(o)] for o in _destroyed(op, obj, live) if id(o) in entry_of), None)
         if hit is not None:
             hits.append((op, hit))
     return hits, missing

@@ -33,6 +33,8 @@ class Resolver:
         self.problems = problems
         self.planned: dict[str, dict[str, str]] = {}
         self.matched: dict[str, dict[str, Obj]] = {}
+        # kind -> names of the manifest's archived types the org does not list (never created)
+        self.unlisted_archived: dict[str, set[str]] = {}
         # (id of a manifest object, attribute) whose reference could not be resolved: a
         # problem says why, and no replace is suggested for it
         self.unresolved: set[tuple[int, str]] = set()
@@ -142,6 +144,17 @@ class Resolver:
                     path,
                     f"{len(live)} live {plural(noun)} are named {target!r} ({ids}): "
                     "rename one in Close",
+                )
+            )
+        elif target in self.unlisted_archived.get(kind_name, ()):
+            self.problems.append(
+                problem(
+                    pos,
+                    path,
+                    f"references {noun} {target!r}, which is archived in the manifest and not "
+                    "in the org: a plan never creates an archived type (Close may leave "
+                    "archived types out of its lists); create it with `archived: false` "
+                    "first, then archive it",
                 )
             )
         else:

@@ -1,9 +1,11 @@
 """The writes the generic comparison hands over: a replace (delete, then create), a conversion
 of a field's stored values in place, and what a create cannot carry (archived: a PUT right
-after it). Each says, in the plan, what it destroys."""
+after it), and the archived types a plan never creates. Each says, in the plan, what it
+destroys."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from schemasync.engine.compare import Difference, created, view
@@ -152,3 +154,25 @@ def conversion_op(
         reason=reason,
         converts=True,
     )
+
+
+def unlisted_archived(
+    p: Planner, kind: Kind, specs: Sequence[Obj], found: dict[str, Obj]
+) -> list[Obj]:
+    """The manifest's objects of `kind` without the archived types the org does not
+    list. Whether Close lists archived types is unknown: if it hides them, creating one
+    would make a second copy on every apply, each hidden from the next plan. So a plan
+    never creates an archived type; it says so in a note."""
+    kept = []
+    for obj in specs:
+        if obj.values.get("archived") is True and obj.name not in found:
+            p.resolver.unlisted_archived.setdefault(kind.name, set()).add(obj.name)
+            p.notes.append(
+                f"{kind.address_of((obj.name,))}: archived in the manifest and not in the "
+                f"org's list of {kind.noun}s (Close may leave archived types out of it), so "
+                "this plan leaves it alone: to create it, set `archived: false`, apply, "
+                "then archive it"
+            )
+            continue
+        kept.append(obj)
+    return kept

@@ -49,11 +49,12 @@ ROLES_PATH = "/role/"
 CHILDREN: dict[str, tuple[Kind, ...]] = {
     k.name: tuple(c for c in KINDS if c.owned_by(k.name)) for k in KINDS
 }
-# Top-level kinds, in the order a plan visits them (their own objects sorted by name).
+# Top-level kinds, in the order a plan visits them (their own objects sorted by name): shared
+# fields first, so that a replaced one is known before the placements that go with it.
 TOP_KINDS: tuple[Kind, ...] = (
+    SHARED_FIELD,
     CUSTOM_OBJECT_TYPE,
     CUSTOM_ACTIVITY_TYPE,
-    SHARED_FIELD,
     STANDARD_OBJECT,
 )
 # The field kinds, whose objects `references` a custom object type.
@@ -74,6 +75,23 @@ def children_of(kind: Kind, instance: str = "") -> tuple[Kind, ...]:
     )
 
 
+def field_kind_of(owner: Kind, instance: str = "") -> Kind:
+    """The owner's own field kind (whose addresses placements on it share)."""
+    return next(
+        k for k in children_of(owner, instance) if k.section == "fields" and k is not PLACEMENT
+    )
+
+
+def address_in(kind: Kind, owner: Kind | None, key: tuple[str, ...]) -> str:
+    """The address of an object of `kind` whose identity path is `key` (owners' names first),
+    owned by an object of kind `owner`: a placement is addressed like its owner's fields
+    (`Account.Owner`, `activity:Demo.Owner`, `lead:Owner`)."""
+    if kind is PLACEMENT and owner is not None:
+        instance = key[0] if owner is STANDARD_OBJECT else ""
+        return field_kind_of(owner, instance).address_of(key)
+    return kind.address_of(key)
+
+
 def noun_of(kind_name: str) -> str:
     """What an object of this plan kind is called ("type", "field"); a kind this version
     does not know (a newer plan file) is called by its name."""
@@ -88,6 +106,8 @@ def order_noun_of(kind_name: str) -> str:
 
 
 __all__ = [
+    "address_in",
+    "field_kind_of",
     "BY_NAME",
     "CHILDREN",
     "FIELD_KINDS",

@@ -26,6 +26,7 @@ CUSTOM_ACTIVITY_TYPE = Kind(
     delete_stage=95,
     order_path="/custom_field_schema/activity/{id}/",
     ordered=("activity_custom_field", "shared_field_association"),
+    instance_noun="activity",
     address_of=lambda key: "activity:" + ".".join(key),
 )
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemasync.kinds import address_in
 from schemasync.kinds.custom_objects import CUSTOM_FIELD, CUSTOM_OBJECT_TYPE
 from schemasync.kinds.shared import PLACEMENT
 from schemasync.kinds.standard import STANDARD_OBJECT
@@ -80,7 +81,7 @@ class LiveState:
             return self
 
         def kept(obj: Obj, key: tuple[str, ...]) -> Obj | None:
-            address = obj.kind.address_of(key)
+            address = address_in(obj.kind, obj.parent.kind if obj.parent else None, key)
             if obj.id in entries or address in entries:
                 return None
             copy = dataclasses.replace(obj, children={})
