@@ -18,7 +18,9 @@ else
 fi
 
 rm -rf "$work" && mkdir -p "$work"
-cp examples/sample-org.json "$work/org.json"   # a staging org with one type already in it
+# A staging org that holds part of the schema already (see examples/README.md): the plan
+# creates, updates, moves and reorders, and lists what the manifest does not name.
+cp examples/sample-org.json "$work/org.json"
 
 : >"$work/emulator.log"   # there before the loop below reads it, however slow the start
 "$ss" emulator --port "$port" --state "$work/org.json" 2>>"$work/emulator.log" &

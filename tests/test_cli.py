@@ -35,7 +35,7 @@ def org():
 def test_validate_ok_and_bad(tmp_path: Path) -> None:
     ok = run(["validate", EXAMPLE])
     assert ok.exit_code == 0
-    assert "is valid: 3 type(s), 13 field(s)" in ok.stderr
+    assert "is valid: 3 type(s), 24 field(s), 2 activity type(s)" in ok.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "version: 1\ncustom_object_types:\n  - name: A\n    name_plural: As\n"
@@ -85,7 +85,7 @@ def test_python_dash_m_runs() -> None:
 def test_plan_apply_plan_export_flow(org, tmp_path: Path) -> None:
     plan = run(["plan", EXAMPLE, "--detailed-exitcode"], org.env)
     assert plan.exit_code == 2
-    assert "Plan: 16 to create, 0 to update, 0 to delete." in plan.stdout
+    assert "Plan: 49 to create, 0 to update, 0 to delete, 1 to reorder." in plan.stdout
     assert "\x1b[" not in plan.stdout  # no colour when not a terminal
     assert "Reading the org" in plan.stderr and "Reading" not in plan.stdout
     assert not org.writes()
@@ -96,8 +96,8 @@ def test_plan_apply_plan_export_flow(org, tmp_path: Path) -> None:
 
     applied = run(["apply", EXAMPLE, "--auto-approve"], org.env)
     assert applied.exit_code == 0, applied.stderr
-    assert "Applied 16 of 16 operation(s)." in applied.stderr
-    assert len(org.writes()) == 16  # one request per operation, nothing more
+    assert "Applied 50 of 50 operation(s)." in applied.stderr
+    assert len(org.writes()) == 50  # one request per operation, nothing more
 
     again = run(["plan", EXAMPLE, "--detailed-exitcode"], org.env)
     assert again.exit_code == 0
@@ -124,7 +124,7 @@ def test_plan_json_and_out_are_the_same_document(org, tmp_path: Path) -> None:
     assert doc == json.loads(out.read_text())
     jsonschema.validate(doc, load_schema("plan.schema.json"))
     assert doc["format_version"].startswith("1.")
-    assert doc["summary"] == {"create": 16, "update": 0, "replace": 0, "delete": 0, "reorder": 0}
+    assert doc["summary"] == {"create": 49, "update": 0, "replace": 0, "delete": 0, "reorder": 1}
     first = doc["operations"][0]
     assert {"action", "kind", "address", "method", "path", "body", "changes"} <= set(first)
     assert KEY not in res.stdout and KEY not in out.read_text()
@@ -173,7 +173,7 @@ def test_apply_stopped_partway_exits_3_and_plan_shows_the_rest(org) -> None:
     assert res.exit_code == 3, res.stderr
     assert "Done:" in res.stderr and "Failed:" in res.stderr and "Not attempted:" in res.stderr
     assert "re-run plan" in res.stderr or "Run `schemasync plan` again" in res.stderr
-    done = res.stderr.count("\n  created ")
+    done = sum(res.stderr.count(f"\n  {verb} ") for verb in ("created", "updated", "reordered"))
     org.app.faults.clear()
     remaining = json.loads(run(["plan", EXAMPLE, "--json"], org.env).stdout)["operations"]
     assert len(remaining) == total - done

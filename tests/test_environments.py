@@ -177,7 +177,7 @@ def test_promote_staging_to_production(orgs) -> None:
     )
 
     res = run(["diff", "--from", "staging", "--to", "production", "--config", config])
-    assert res.exit_code == 2 and "16 to create" in res.stdout
+    assert res.exit_code == 2 and "49 to create" in res.stdout
     assert not p.writes()
 
     res = run(
@@ -286,8 +286,13 @@ def test_protected_objects_are_never_destroyed(orgs, tmp_path: Path) -> None:
         == 0
     )
     writes = len(p.writes())
+    # Empty, with every section that references a type managed (a type is never deleted
+    # while a field outside the plan's reach references it).
     empty = tmp_path / "empty.yaml"
-    empty.write_text("version: 1\ncustom_object_types: []\n")
+    empty.write_text(
+        "version: 1\ncustom_object_types: []\ncustom_activity_types: []\nshared_fields: []\n"
+        "lead: {fields: []}\ncontact: {fields: []}\nopportunity: {fields: []}\n"
+    )
     res = run(
         [
             "apply",
@@ -345,7 +350,7 @@ def test_environment_defaults_apply(orgs, tmp_path: Path) -> None:
         == 0
     )
     only = tmp_path / "only.yaml"
-    only.write_text("version: 1\ncustom_object_types:\n  - {name: Solo, name_plural: Solos}\n")
+    only.write_text("version: 1\ncontact:\n  fields: []\n")
     res = run(["plan", str(only), "--env", "staging", "--config", config])
     assert "will be DELETED" in res.stdout  # prune came from the environment
 

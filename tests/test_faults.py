@@ -135,7 +135,7 @@ def first_op_hit(method: str, pattern: str) -> int:
 
 def test_the_plan_covers_every_kind_of_write() -> None:
     ops = expected_plan().operations
-    assert len(ops) == 11
+    assert len(ops) == 12
     for method, pattern in WRITES.values():
         first_op_hit(method, pattern)
     assert [op.action for op in ops].count("replace") == 1
@@ -254,7 +254,7 @@ def test_transient_fault_converges(org: SocketOrg, manifest: str, action: str, t
     result = apply(org, manifest)
     assert fault.applied == 1
     assert result.exit_code == 0, result.stderr
-    assert "Applied 11 of 11 operation(s)." in result.stderr
+    assert "Applied 12 of 12 operation(s)." in result.stderr
     assert_safe(org, start_ids)
     posts = [e for e in org.writes() if e[0] == "POST"]
     # Six creates; a POST is sent again only when the first was refused or never reached the

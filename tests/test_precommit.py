@@ -77,7 +77,10 @@ def test_hook_fails_on_a_bad_manifest_and_passes_on_good_ones(tmp_path: Path) ->
 
     good = _run_hook(["schema/crm.yaml"], tmp_path)
     assert good.returncode == 0, good.stderr
-    assert good.stderr == "schema/crm.yaml is valid: 3 type(s), 13 field(s) in 1 file(s).\n"
+    assert good.stderr == (
+        "schema/crm.yaml is valid: 3 type(s), 24 field(s), 2 activity type(s), 5 lead status(s), "
+        "8 opportunity status(s), 2 pipeline(s), 5 placement(s), 2 shared field(s) in 1 file(s).\n"
+    )
 
     both_good = _run_hook(["schema/crm.yaml", "schema/small.yml"], tmp_path)
     assert both_good.returncode == 0, both_good.stderr
@@ -262,13 +265,13 @@ def test_plan_format_markdown(org, tmp_path: Path) -> None:
     )
     assert res.exit_code == 2, res.stderr
     assert res.stdout.startswith("### schemasync plan\n")
-    assert "**Plan: 16 to create, 0 to update, 0 to delete.**" in res.stdout
+    assert "**Plan: 49 to create, 0 to update, 0 to delete, 1 to reorder.**" in res.stdout
     assert "| 1 | ➕ `+` | create | custom\\_object\\_type | Account | new type |" in res.stdout
     doc = json.loads(out.read_text())  # --out is the JSON document, whatever --format
     assert doc["fingerprint"] in res.stdout
     assert json.loads(run(["plan", str(EXAMPLE), "--format", "json"], org.env).stdout) == doc
     assert json.loads(run(["plan", str(EXAMPLE), "--json"], org.env).stdout) == doc
-    assert "Plan: 16 to create" in run(["plan", str(EXAMPLE), "--format", "text"], org.env).stdout
+    assert "Plan: 49 to create" in run(["plan", str(EXAMPLE), "--format", "text"], org.env).stdout
     assert KEY not in res.stdout + res.stderr
 
 
@@ -368,11 +371,13 @@ def test_apply_plan_report_on_success(org, tmp_path: Path) -> None:
     assert doc["plan_fingerprint"] == fingerprint
     assert doc["target"]["api_url"] == org.url and doc["target"]["environment"] is None
     assert doc["target"]["org"]["name"] and doc["target"]["org"]["id"].startswith("orga_")
-    assert len(doc["operations"]["done"]) == 16 and doc["operations"]["failed"] is None
+    assert len(doc["operations"]["done"]) == 50 and doc["operations"]["failed"] is None
     assert doc["operations"]["not_attempted"] == []
     # The audit summary ends the output: what, where, which plan.
     tail = res.stderr[res.stderr.index("Summary: ") :]
-    assert tail.startswith("Summary: applied: 16 of 16 operation(s) applied (16 created)")
+    assert tail.startswith(
+        "Summary: applied: 50 of 50 operation(s) applied (49 created, 1 reordered)"
+    )
     assert f"org {doc['target']['org']['name']!r}" in tail and fingerprint in tail
     assert f"report: {report}" in tail
 
@@ -380,7 +385,7 @@ def test_apply_plan_report_on_success(org, tmp_path: Path) -> None:
     assert again.exit_code == 1  # the org changed since: refused, and recorded as such
     doc = _report(report)
     assert doc["result"] == "failed" and "the org changed since" in doc["error"]
-    assert doc["operations"]["done"] == [] and len(doc["operations"]["not_attempted"]) == 16
+    assert doc["operations"]["done"] == [] and len(doc["operations"]["not_attempted"]) == 50
 
 
 def test_apply_report_on_partial_failure(org, tmp_path: Path) -> None:
@@ -395,7 +400,7 @@ def test_apply_report_on_partial_failure(org, tmp_path: Path) -> None:
     assert doc["source"] == {"manifest": str(EXAMPLE)}
     ops = doc["operations"]
     assert ops["done"] and ops["failed"]["error"] and ops["not_attempted"]
-    assert len(ops["done"]) + 1 + len(ops["not_attempted"]) == 16
+    assert len(ops["done"]) + 1 + len(ops["not_attempted"]) == 50
     assert "Summary: partial: " in res.stderr
     assert res.stderr.rstrip().splitlines()[-1].startswith("Error: apply stopped partway")
 

@@ -307,7 +307,7 @@ def test_no_color_works_on_every_command_that_paints(org, tmp_path: Path) -> Non
         ["--no-color", "apply", EXAMPLE],  # apply prints its plan (then refuses: no stdin)
     ):
         out = _on_a_terminal(args, env)
-        assert "Plan: 16 to create" in out and "\x1b[" not in out, args
+        assert "Plan: 49 to create" in out and "\x1b[" not in out, args
     assert "\x1b[" not in _on_a_terminal(["plan", EXAMPLE], {**env, "NO_COLOR": "1"})
 
 

@@ -294,7 +294,10 @@ def test_the_sample_org_loads() -> None:
     with make_client(EmulatorApp(store), key="k") as client:
         types = client.get("/custom_object_type/").json()["data"]
         assert types and all(t["fields"] for t in types)
-        assert client.get("/custom_field/lead/").json() == {"data": [], "has_more": False}
+        leads = client.get("/custom_field/lead/").json()["data"]
+        assert {f["referenced_custom_type_id"] for f in leads} - {None} <= {t["id"] for t in types}
+        assert any(f["referenced_custom_type_id"] for f in leads)
+        assert client.get("/custom_activity/").json()["data"]
 
 
 def test_an_empty_state_file_is_a_new_org(tmp_path: Path) -> None:
