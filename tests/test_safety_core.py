@@ -280,3 +280,45 @@ def test_the_plan_schema_knows_every_kind() -> None:
 
     kinds = load_schema("plan.schema.json")["$defs"]["kind"]["enum"]
     assert sorted(kinds) == sorted(k.name for k in KINDS)
+
+
+def test_a_field_named_like_a_live_placement_is_not_a_second_field() -> None:
+    """Issue 17: a manifest field with the name of a shared field placed on the same object
+    (and a placement named like one of the object's own fields) would give the object two
+    fields of one name: the plan says what it is instead of creating a duplicate."""
+    from schemasync.errors import PlanError
+    from schemasync.manifest import load_manifest_text
+    from tests.orgs import in_process_org
+
+    org = in_process_org()
+    owner = org.store.add("shared_fields", name="Owner", type="user")
+    org.store.add("shared_fields", name="Notes", type="text")
+    account = org.store.add("custom_object_types", name="Account", name_plural="Accounts")
+    on_account = {"custom_object_type_id": account["id"]}
+    org.store.associate(owner["id"], object_type="lead")
+    org.store.associate(owner["id"], object_type="custom_object_type", **on_account)
+    org.store.add("custom_fields", on_account, name="Notes", type="text")
+    manifest = load_manifest_text(
+        "version: 1\n"
+        "custom_object_types:\n"
+        "  - name: Account\n"
+        "    name_plural: Accounts\n"
+        "    fields:\n"
+        "      - {name: Owner, type: user}\n"
+        "      - shared: Notes\n"
+        "lead:\n"
+        "  fields:\n"
+        "    - {name: Owner, type: user}\n",
+        "m.yaml",
+    )
+    try:
+        org.plan(manifest)
+    except PlanError as e:
+        text = str(e)
+    else:
+        raise AssertionError("the plan made a second field of one name")
+    assert "m.yaml:6:9: Account.Owner: the org has the shared field 'Owner' placed here" in text
+    assert "declare it as `shared: Owner`" in text
+    assert "m.yaml:10:7: lead:Owner: the org has the shared field 'Owner' placed here" in text
+    assert "m.yaml:7:9: Account.Notes: the org has a field 'Notes' of this object's own" in text
+    assert "3 plan problems found" in text

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from schemasync.kinds import address_in
+from schemasync.engine.match import problem
+from schemasync.errors import Problem
+from schemasync.kinds import Kind, address_in, field_kind_of
 from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
 from schemasync.kinds.standard import STANDARD_OBJECT
 from schemasync.model import Obj
@@ -83,3 +85,42 @@ class SharedIds:
 def address(owner: Obj, owner_key: tuple[str, ...], name: str) -> str:
     """`Account.Owner`, `activity:Demo Requested.Owner`, `lead:Owner`."""
     return address_in(PLACEMENT, owner.kind, (*owner_key, name))
+
+
+def clashes(
+    kind: Kind,
+    specs: list[Obj],
+    found: dict[str, Obj],
+    live_owner: Obj | None,
+    owner: Obj,
+    owner_key: tuple[str, ...],
+) -> list[Problem]:
+    """A new field named like a shared field placed on the same object in the org, or a new
+    placement named like one of the object's own fields: either would give the object two
+    fields of one name (a field is not a placement, whatever their names)."""
+    if live_owner is None:
+        return []
+    instance = owner.name if owner.kind is STANDARD_OBJECT else ""
+    own_kind = field_kind_of(owner.kind, instance)
+    other = own_kind if kind is PLACEMENT else PLACEMENT
+    names = {o.name: o for o in live_owner.kids(other)}
+    out = []
+    for spec in specs:
+        live = names.get(spec.name)
+        if spec.name in found or live is None:
+            continue
+        where = address(owner, owner_key, spec.name)
+        if kind is PLACEMENT:
+            message = (
+                f"the org has a field {spec.name!r} of this object's own ({live.id}), not a "
+                "placement of the shared field: delete or rename that field first (or declare "
+                f"it as `name: {spec.name}`), then place the shared field"
+            )
+        else:
+            message = (
+                f"the org has the shared field {spec.name!r} placed here ({live.id}), not a "
+                f"field of this object's own: declare it as `shared: {spec.name}`, or give this "
+                "field another name"
+            )
+        out.append(problem(spec.pos, where, message))
+    return out

@@ -260,8 +260,9 @@ class Planner:
         if kind is PLACEMENT:
             found = self.shared.match(specs, live_kids, owner, owner_key)
         else:
-            prefix = self._child_prefix(kind, owner, owner_key)
+            prefix = kind.address_of((*owner_key, ""))
             found = match(specs, live_kids, kind.noun, prefix, self.problems)
+        self.problems += placements.clashes(kind, specs, found, live_owner, owner, owner_key)
         out = []
         for spec in specs:
             planned_id, new = self._plan_object(
@@ -284,11 +285,6 @@ class Planner:
             else:
                 self._unmanage(o, address)
         return out
-
-    def _child_prefix(self, kind: Kind, owner: Obj, owner_key: tuple[str, ...]) -> str:
-        if kind is PLACEMENT:
-            return placements.address(owner, owner_key, "")
-        return kind.address_of((*owner_key, ""))
 
     def _reorder(
         self,
