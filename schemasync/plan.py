@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from schemasync.errors import PlanFileError
@@ -133,8 +134,9 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.operations)
 
-    @property
+    @cached_property
     def digest(self) -> str:
+        """Computed once: the operations of a (frozen) plan never change."""
         return digest_of(self.operations)
 
     def summary(self) -> dict[str, int]:

@@ -109,6 +109,9 @@ def protected_hits(
 ) -> tuple[list[tuple[Operation, str]], list[str]]:
     """The destructive operations that touch a protected live object, with the entry that
     protects it; and the protect entries that name nothing in the org."""
+    protect = tuple(protect)
+    if not protect:
+        return [], []
     found, missing = named(live, protect)
     placed = {
         placements.item_path(p.id or "", p.parent, p.parent.id or p.parent.name): p
