@@ -20,6 +20,8 @@ lead/contact/opportunity type change   ``converting_to_type`` in the  ``conversi
                                        then
 pipeline ``statuses`` or organization  400 naming what is missing     ``incomplete_reorder=
 ``lead_statuses`` that omit ids                                       "append"``: appended
+the order of the ``fields`` a custom   display order (as the type's   ``embedded_order=
+object or activity type embeds         schema GET)                    "by_id"``: sorted by id
 =====================================  =============================  ========================
 
 Decided without a switch:
@@ -66,6 +68,7 @@ class Behaviour:
     referenced_type_delete: Literal["refuse", "cascade"] = "refuse"
     conversion_reads: int = 1
     incomplete_reorder: Literal["refuse", "append"] = "refuse"
+    embedded_order: Literal["display", "by_id"] = "display"
 
     def __post_init__(self) -> None:
         if self.activity_type_delete not in ("cascade", "refuse"):
@@ -74,5 +77,7 @@ class Behaviour:
             raise ValueError("referenced_type_delete must be 'refuse' or 'cascade'")
         if self.incomplete_reorder not in ("refuse", "append"):
             raise ValueError("incomplete_reorder must be 'refuse' or 'append'")
+        if self.embedded_order not in ("display", "by_id"):
+            raise ValueError("embedded_order must be 'display' or 'by_id'")
         if self.conversion_reads < 0:
             raise ValueError("conversion_reads must be 0 or more")

@@ -143,6 +143,8 @@ class TypeOps:
         out = {k: v for k, v in record.items() if k != "field_order"}
         out["organization_id"] = store.organization_id
         out["fields"] = placements(store, self.order_prefix + record["id"], self.activity)
+        if store.behaviour.embedded_order == "by_id":  # not the display order
+            out["fields"].sort(key=lambda f: f["id"])
         if not self.activity:
             if back_refs is None:
                 back_refs = [

@@ -108,21 +108,27 @@ def read_everything(client: CloseClient, sections: Iterable[str] | None = None) 
 
 def confirm_orders(client: CloseClient, plan: Plan, live: LiveState) -> bool:
     """A planned reorder of a custom object or activity type rests on the order its embedded
-    `fields` list shows (an assumption the API does not document): read that type's schema
-    (one GET each) and use its order. True when an order differed (plan again)."""
+    `fields` list shows (an assumption the API does not document): read the first such
+    type's schema (one GET) and use its order. When it agrees, the assumption holds for this
+    org and the other reorders are trusted (the plan's reads stay constant); when it does
+    not, every reordered type's schema is read. True when an order differed (plan again)."""
     from schemasync.kinds import BY_NAME
 
     changed = False
+    confirmed = 0
     for op in plan.operations:
         owner = live.by_id(op.id or "") if op.action == "reorder" else None
         if owner is None or not BY_NAME[op.kind].order_path.startswith("/custom_field_schema/"):
             continue
         if owner.kind.name not in ("custom_object_type", "custom_activity_type"):
             continue
+        if confirmed and not changed:
+            break  # the first one agreed: embedded lists are in display order in this org
         schema = client.get(op.path)
         fields = schema.get("fields") if isinstance(schema, dict) else None
         if not isinstance(fields, list):
             continue
+        confirmed += 1
         ids = tuple(str(f["id"]) for f in fields if isinstance(f, dict) and "id" in f)
         if ids != owner.order:
             owner.order = ids
