@@ -62,13 +62,12 @@ def _manifest(store: Any) -> Any:
 
 
 def measure(headers: bool) -> dict[str, Any]:
-    from _org import build_store
+    from _org import build_store, read_live
 
     from schemasync.apply import apply_plan
     from schemasync.client import CloseClient
     from schemasync.diff import compute_plan
     from schemasync.emulator import EmulatorApp, serve
-    from schemasync.flow import read_live
 
     store = build_store(LIVE_TYPES + 1, LIVE_FIELDS)  # 7 generated; 6 exist (index 4 is "new")
     manifest = _manifest(store)

@@ -1,13 +1,16 @@
 """Run every schemasync benchmark and print the figures as one table.
 
-    python benchmarks/run.py                 # everything (about 3 minutes)
+    python benchmarks/run.py                 # everything (about 4 minutes)
     python benchmarks/run.py --only startup,requests
     python benchmarks/run.py --skip apply    # the two rate-limited applies take ~30 s
+    python benchmarks/run.py --no-before     # plan CPU of today's code only
 
-Sections: requests (requests per plan), plan (plan CPU and memory), writes (writes per apply),
-apply (apply under rate limits), startup (start-up time and imports). Each also runs alone:
-`python benchmarks/<module>.py`. Everything talks to the emulator on 127.0.0.1 only and
-stops by itself. The exit status is 0 when every figure meets its target, 1 otherwise.
+Sections: requests (requests per plan, per section), sections (plan CPU and memory per
+section), plan (plan CPU and memory of custom object types at 1x/4x/16x, today and before the
+core rebuild), writes (writes per apply), apply (apply under rate limits), startup (start-up
+time and imports), modules (module sizes). Each also runs alone: `python
+benchmarks/<module>.py`. Everything talks to the emulator on 127.0.0.1 only and stops by
+itself. The exit status is 0 when every figure meets its target, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -25,17 +28,21 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import apply_ratelimit  # noqa: E402
+import module_sizes  # noqa: E402
 import plan_cpu  # noqa: E402
 import requests_per_plan  # noqa: E402
+import sections_cpu  # noqa: E402
 import startup  # noqa: E402
 import writes_per_apply  # noqa: E402
 
 SECTIONS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "requests": requests_per_plan.run,
+    "sections": sections_cpu.run,
     "plan": plan_cpu.run,
     "writes": writes_per_apply.run,
     "apply": apply_ratelimit.run,
     "startup": startup.run,
+    "modules": module_sizes.run,
 }
 
 
@@ -78,7 +85,12 @@ def main() -> int:
         "--reps",
         type=int,
         default=None,
-        help="repetitions for plan (default 9) and startup (default 40)",
+        help="repetitions for plan (default 9), sections (7) and startup (40)",
+    )
+    ap.add_argument(
+        "--no-before",
+        action="store_true",
+        help="plan: measure today's code only, not the code before the core rebuild",
     )
     args = ap.parse_args()
     chosen = args.only.split(",") if args.only else list(SECTIONS)
@@ -115,7 +127,13 @@ def main() -> int:
     for name in chosen:
         t0 = time.perf_counter()
         if name == "plan":
-            rows += plan_cpu.run(reps=args.reps or 9, progress=progress)
+            rows += plan_cpu.run(
+                reps=args.reps or 9,
+                progress=progress,
+                before_commit=None if args.no_before else plan_cpu.BEFORE_COMMIT,
+            )
+        elif name == "sections":
+            rows += sections_cpu.run(reps=args.reps or 7, progress=progress)
         elif name == "startup":
             rows += startup.run(reps=args.reps or 40, progress=progress)
         else:
