@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     "--no-color", is_flag=True, help="No colour in any command's output (as NO_COLOR=1 does)."
 )
 def cli(no_color: bool) -> None:
-    """Keep a Close org's custom object types and fields in git.
+    """Keep a Close org's custom-field schema in git: types, fields, statuses.
 
     validate a manifest offline, plan it against a live org, apply the plan, export an org,
     promote one org's schema to another.
@@ -114,7 +114,7 @@ def cli(no_color: bool) -> None:
       1        error (bad manifest, API error, stale or refused plan, declined)
       2        plan --detailed-exitcode: changes (with --fail-on-unmanaged, also
                unmanaged objects); diff: the orgs differ
-      3        apply stopped partway
+      3        apply stopped partway, or may have changed the org before failing
       64       usage error
       130/143  apply stopped by Ctrl-C (SIGINT) / SIGTERM
     """
@@ -170,10 +170,13 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--allow-replace",
         is_flag=True,
-        help="Allow replacing fields whose type or references changed (destroys their values).",
+        help="Allow replaces and value conversions (a changed type or references; destroys "
+        "or converts values).",
     )(f)
     f = click.option(
-        "--prune", is_flag=True, help="Delete live types and fields the manifest does not name."
+        "--prune",
+        is_flag=True,
+        help="Delete what the org has in the manifest's sections and the manifest does not name.",
     )(f)
     return f
 
@@ -465,12 +468,12 @@ def apply(
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @connection_options
 def remove_duplicate(object_id: str, auto_approve: bool, target: Target) -> int:
-    """Delete ID, one of several live types (or fields of one type) with the same name.
+    """Delete ID, one of several live objects of one kind with the same name.
 
     Two applies run at once can create a name twice, and plan refuses to guess between them.
-    Refused unless ID is a custom object type, or a field, that another object of the same
-    kind and name duplicates (a field: in the same type). Says what it deletes (its values are
-    lost), names the org and asks first; then `plan` works again.
+    Refused unless another live object of the same kind and name duplicates ID (a field: on
+    the same object; an opportunity status: in any pipeline). Says what it deletes (its
+    values are lost), names the org and asks first; then `plan` works again.
     """
     from schemasync import flow
 
@@ -676,7 +679,7 @@ def schema(which: str) -> int:
 )
 @click.option("--rate-limit", metavar="N/S", help="Allow N requests per S seconds per key.")
 def emulator(port: int, state: str | None, emulator_key: str | None, rate_limit: str | None) -> int:
-    """Serve a local Close-compatible API (types, fields, field order, roles)."""
+    """Serve a local Close-compatible API (the whole custom-field schema, roles, /me/)."""
     from schemasync.emulator import parse_rate_limit, run_emulator
 
     if rate_limit:
