@@ -95,6 +95,7 @@ class ApplyAudit:
             "target": target,
             "source": self.source,
             "plan_fingerprint": self.plan.fingerprint if self.plan else None,
+            "plan_digest": self.plan.digest if self.plan else None,
             "plan_summary": self.plan.summary() if self.plan else None,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
@@ -104,7 +105,8 @@ class ApplyAudit:
         }
 
     def summary(self, report_file: str | None = None) -> str:
-        """A few lines for the end of a CI log: outcome, counts, org, plan fingerprint."""
+        """A few lines for the end of a CI log: outcome, counts, org, plan fingerprint and the
+        digest of the operations (what a reviewer approved)."""
         total = len(self.plan.operations) if self.plan else 0
         if self.report is not None:
             done = self.report.done
@@ -137,6 +139,8 @@ class ApplyAudit:
             f"  target: {where}",
             f"  plan:   {self.plan.fingerprint if self.plan else 'none'}",
         ]
+        if self.plan is not None and self.plan.operations:
+            lines.append(f"  digest: {self.plan.digest}")
         if report_file:
             lines.append(f"  report: {report_file}")
         return "\n".join(lines)

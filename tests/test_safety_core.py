@@ -238,6 +238,11 @@ def test_the_digest_is_shown_where_a_reviewer_looks(tmp_path: Path) -> None:
         markdown = run_cli(["plan", str(tmp_path / "b.yaml"), "--format", "markdown"], url=org.url)
         assert f"Operations digest: {digest}" in text
         assert f"operations digest: <code>{digest}</code>" in markdown.stdout
+        report = tmp_path / "report.json"
+        applied = run_cli(["apply", "--plan", str(saved), "--report", str(report)], url=org.url)
+        assert applied.exit_code == 0, applied.stderr
+        assert f"  digest: {digest}" in applied.stderr  # the apply's summary
+        assert json.loads(report.read_text())["plan_digest"] == digest
 
 
 # -- names never collide -------------------------------------------------------------------

@@ -30,8 +30,9 @@ DOCS: dict[tuple[str, str], str] = {
     + ROLES_DOC,
     ("custom_activity_type", "editable_with_roles"): "Roles that may edit activities of this "
     "type: " + ROLES_DOC,
-    ("*", "archived"): "When true, the type is archived in Close (hidden, its data kept); "
-    "set after the type exists.",
+    ("*", "archived"): "When true, the type is archived in Close (hidden, its data kept). A "
+    "plan archives a type the org has, and never creates an archived one (Close may leave "
+    "archived types out of its lists): it says so in a note; create it unarchived first.",
     ("custom_activity_type", "name"): "Name of the activity type: its identity inside one "
     "organization. Unique in the manifest.",
     ("*", "renamed_from"): "Earlier names of this {noun}, so that renaming it updates the live "
