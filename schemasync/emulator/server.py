@@ -218,7 +218,8 @@ def run_emulator(
         app.close()
         raise SchemaSyncError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = stop if stop is not None else threading.Event()
-    key_line = "<the key you passed with --api-key>" if api_key else "demo"
+    # schemasync refuses keys shorter than 8 characters, so the suggested one is longer
+    key_line = "<the key you passed with --api-key>" if api_key else "demo-key"
     lines = [
         f"Close API emulator listening on {server.url}",
         f"Organization: {store.organization_name} ({store.organization_id})",
@@ -227,7 +228,8 @@ def run_emulator(
         else "State: in memory only (use --state FILE to keep it)",
         "API key: only the one given with --api-key"
         if api_key
-        else "API key: any non-empty key is accepted (demo mode)",
+        else "API key: any non-empty key is accepted (demo mode; schemasync wants 8 or more "
+        "characters)",
         f"Rate limit: {limit[0]} requests per {limit[1]:g} s per key"
         if limit
         else "Rate limit: none",
