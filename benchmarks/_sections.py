@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemasync.emulator import Store
+from schemasync.sections import SECTIONS
 
 REGULAR_TYPES = ("text", "number", "date", "datetime", "choices", "user", "contact", "hidden")
 STANDARD_OBJECTS = ("lead", "contact", "opportunity")
@@ -277,16 +278,7 @@ SECTIONS_OF = {
         "opportunity.fields",
     ),
     "statuses and pipelines": ("lead.statuses", "opportunity.pipelines"),
-    "whole org": (
-        "shared_fields",
-        "custom_object_types",
-        "custom_activity_types",
-        "lead.fields",
-        "contact.fields",
-        "opportunity.fields",
-        "lead.statuses",
-        "opportunity.pipelines",
-    ),
+    "whole org": SECTIONS,
 }
 
 

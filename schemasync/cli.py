@@ -23,6 +23,7 @@ from schemasync.errors import (
     failure_lines,
     internal_error_lines,
 )
+from schemasync.sections import SECTIONS
 
 if TYPE_CHECKING:
     from schemasync.plan import Plan
@@ -182,16 +183,6 @@ def plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 FORMATS = ("text", "json", "markdown")
-SECTIONS = (
-    "shared_fields",
-    "custom_object_types",
-    "custom_activity_types",
-    "lead.fields",
-    "contact.fields",
-    "opportunity.fields",
-    "lead.statuses",
-    "opportunity.pipelines",
-)
 
 
 def format_options(f: Callable[..., Any]) -> Callable[..., Any]:

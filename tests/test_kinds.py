@@ -114,3 +114,19 @@ def test_every_package_is_shipped() -> None:
         for p in (ROOT / "schemasync").rglob("__init__.py")
     }
     assert found <= listed, found - listed
+
+
+def test_every_section_says_what_it_reads() -> None:
+    """One list of sections (schemasync/sections.py): the reader knows what each needs, and
+    the manifest's JSON Schema has each one (top level, or under lead/contact/opportunity)."""
+    import json
+
+    from schemasync.live.read import NEEDS
+    from schemasync.sections import SECTIONS
+
+    assert set(NEEDS) == set(SECTIONS)
+    root = Path(__file__).resolve().parent.parent
+    schema = json.loads((root / "schemas" / "manifest.schema.json").read_text(encoding="utf-8"))
+    top = set(schema["properties"])
+    for section in SECTIONS:
+        assert section.split(".")[0] in top, section

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from schemasync.live.groups import SINGLE, SLIM, SOURCES
 from schemasync.live.slim import Slim
 from schemasync.live.state import LiveState
+from schemasync.sections import SECTIONS
 
 if TYPE_CHECKING:
     from schemasync.client import CloseClient
@@ -34,7 +35,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "lead.statuses": ("lead_statuses", "organization"),
     "opportunity.pipelines": ("pipelines",),
 }
-ALL_SECTIONS = tuple(NEEDS)
+ALL_SECTIONS = SECTIONS  # tests/test_kinds.py: NEEDS names every section
 
 
 class Reads(Protocol):
