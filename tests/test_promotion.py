@@ -173,8 +173,6 @@ def test_promote_leaves_an_archived_type_out_and_says_so(tmp_path: Path) -> None
         assert envs.diff().exit_code == 0
 
 
-
-
 def test_promote_carries_the_whole_schema_with_every_reference_remapped(tmp_path: Path) -> None:
     with two_orgs(tmp_path) as envs:
         assert envs.apply(CRM, "staging").exit_code == 0
