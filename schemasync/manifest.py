@@ -312,11 +312,11 @@ def _translate(
         kinds = [expected] if isinstance(expected, str) else expected
         words = " or ".join(_TYPE_WORDS[t] for t in kinds)
         if not data_path:
-            words = "a mapping with `version: 1` and `custom_object_types`"
+            words = "a mapping with `version: 1` and the sections to manage"
         return [node.problem(path, f"expected {words}, got {_got(node)}")]
     if kind == "enum":
         hint = did_you_mean(node.value, expected)
-        options = ", ".join(map(str, expected))
+        options = ", ".join("null" if o is None else str(o) for o in expected)
         return [node.problem(path, f"must be one of: {options}; got {_got(node)}{hint}")]
     if kind == "const" and data_path == ("version",):
         got = _got(node)

@@ -121,10 +121,11 @@ def child(node: Node | None, step: Any) -> Node | None:
     return None
 
 
-def did_you_mean(word: Any, options: Iterable[str]) -> str:
+def did_you_mean(word: Any, options: Iterable[str | None]) -> str:
+    """A suggestion for a value not among `options` (a null option is never suggested)."""
     import difflib  # only when there is a typo to suggest a fix for
 
-    close = difflib.get_close_matches(str(word), list(options), n=1)
+    close = difflib.get_close_matches(str(word), [o for o in options if o is not None], n=1)
     return f' (did you mean "{close[0]}"?)' if close else ""
 
 

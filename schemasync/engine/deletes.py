@@ -67,6 +67,8 @@ def leftovers(p: Planner, kind: Kind, found: dict[str, Obj]) -> None:
         refuse_if_placed_elsewhere(p, o)
         for child in kind.ordered:  # never left to a cascade Close may or may not do
             for kid in o.kids(child):
+                if kid.kind is PLACEMENT and kid.id in p.doomed:
+                    continue  # its shared field is replaced: the placement goes with it
                 if kid.kind is PLACEMENT or kid.id not in already:
                     p._add(
                         kid.kind.delete_stage, delete_op(kid, live_address(kid), o.name, o, o.id)
