@@ -229,15 +229,18 @@ class Checker:
             return  # the schema reported it
         if ftype not in known and ftype not in extra:
             assert kind_node is not None
-            hint = did_you_mean(ftype, known) or (
-                " (textarea exists on activity fields only)" if ftype == "textarea" else ""
-            )
-            self._add(
-                kind_node,
-                f"{path}.type",
-                f"must be one of: {', '.join(known)}; got {_quoted(ftype)}{hint}; a type newer "
-                "than this schemasync must be listed in extra_field_types",
-            )
+            if ftype == "textarea":  # a known type, in the wrong place: no "newer type" hint
+                message = (
+                    f'must be one of: {", ".join(known)}; got "textarea", which exists on '
+                    "activity fields only"
+                )
+            else:
+                message = (
+                    f"must be one of: {', '.join(known)}; got {_quoted(ftype)}"
+                    f"{did_you_mean(ftype, known)}; a type newer than this schemasync must be "
+                    "listed in extra_field_types"
+                )
+            self._add(kind_node, f"{path}.type", message)
             return
         for attr in kind.attrs:
             node = f.value.get(attr.key)
