@@ -149,7 +149,7 @@ def test_wrong_key_and_missing_object(server: EmulatorServer, api: closeio_api.C
 
 @pytest.mark.parametrize("sep", [",", ";"])
 def test_closeio_rate_limit_sleep(monkeypatch: pytest.MonkeyPatch, sep: str) -> None:
-    """close-api.md §12: with "," the client reads `reset=9.97` as 9 (too early); with ";" its
+    """Seen in closeio_api: with "," the client reads `reset=9.97` as 9 (too early); with ";" its
     regex does not match and it falls back to Retry-After (rounded up)."""
     sleeps: list[float] = []
     monkeypatch.setattr(closeio_api.time, "sleep", sleeps.append)
@@ -171,7 +171,7 @@ def test_closeio_rate_limit_sleep(monkeypatch: pytest.MonkeyPatch, sep: str) -> 
 def test_closeio_duplicates_a_post_after_a_dropped_response(
     server: EmulatorServer, app: EmulatorApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """close-api.md §12 bug 4: the client re-sends a POST after a connection error."""
+    """A known closeio_api behaviour: the client re-sends a POST after a connection error."""
     monkeypatch.setattr(closeio_api.time, "sleep", lambda _seconds: None)
     app.faults.add(method="POST", path="/custom_object_type/", action="commit_then_drop")
     api = close_client(server)
@@ -181,7 +181,7 @@ def test_closeio_duplicates_a_post_after_a_dropped_response(
 
 
 def test_whole_schema_with_the_official_client(api: closeio_api.Client, app: EmulatorApp) -> None:
-    """The rest of the custom-field schema through closeio_api (close-api-schema.md §10)."""
+    """The rest of the custom-field schema through closeio_api (docs/close-api-facts.md §6)."""
     demo = api.post("custom_activity", {"name": "Demo Requested", "editable_with_roles": ["admin"]})
     outcome = api.post(
         "custom_field/activity",

@@ -309,7 +309,7 @@ def test_crm_yaml_plans_against_the_sample_org_then_converges() -> None:
 
 
 def test_an_archived_type_is_never_created_twice_where_close_hides_archived_types() -> None:
-    # Whether Close lists archived types is unknown (close-api-schema.md §11.5); the emulator
+    # Whether Close lists archived types is unknown (docs/close-api-facts.md §6); the emulator
     # can hide them. crm.yaml's archived activity type "Site Visit" must not be created again
     # by every apply (each copy hidden from the next plan): at most one may ever exist.
     org = in_process_org(new_store(behaviour=Behaviour(list_archived=False)))

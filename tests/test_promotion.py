@@ -574,7 +574,7 @@ def test_prune_deletes_an_activity_type_with_fields_whatever_close_does_with_the
     tmp_path: Path, activity_type_delete: Literal["cascade", "refuse"]
 ) -> None:
     # What DELETE /custom_activity/{id}/ does to the type's fields and placements is unknown
-    # (close-api-schema.md §11.6): Close may delete them too, or refuse while they exist. A
+    # (docs/close-api-facts.md §6): Close may delete them too, or refuse while they exist. A
     # pruned activity type must go either way.
     production = production_store(behaviour=Behaviour(activity_type_delete=activity_type_delete))
     with two_orgs(tmp_path, production) as envs:

@@ -6,10 +6,10 @@ of every object, lead statuses, pipelines and opportunity statuses, roles, /me/ 
 /organization/{id}/, with Close's status codes, envelopes and error bodies, optional rate
 limits and fault injection; its state can live in a JSON file (statefile.py).
 
-It is an independent implementation of the API as close-api.md and close-api-schema.md
-describe it, not of schemasync's model of it: nothing here imports schemasync except
+It is an independent implementation of the API as Close documents it (docs/close-api-facts.md
+and the pages it links), not of schemasync's model of it: nothing here imports schemasync except
 schemasync.errors. Where the API's behaviour is unknown it chooses the safe reading, and
-Behaviour switches to the other where a test needs both (the table is in store.py).
+Behaviour switches to the other where a test needs both (the table is in behaviour.py).
 
 Modules: app (WSGI, auth, rate limits, faults), routes (the route table and the generic
 handlers), collections (the table of collections), fields, objects, shared, schema, statuses

@@ -1,4 +1,4 @@
-"""What the emulator does where close-api-schema.md leaves the API's behaviour unknown.
+"""What the emulator does where the API documentation leaves the API's behaviour unknown.
 
 The rule: answer the safe way (refuse rather than guess, keep rather than drop), so that
 schemasync is tested against the stricter server. Where a test needs both readings,

@@ -10,7 +10,8 @@ from .store import Store
 
 # FIELD_TYPES, MULTI_VALUE_TYPES and ROLE_KEYWORDS repeat schemasync.model's FIELD_TYPES,
 # MULTI_VALUE_TYPES and BUILTIN_ROLES on purpose: the emulator implements the API from
-# close-api.md and must not import the client's model (a shared mistake would then go unseen).
+# the API documentation and must not import the client's model (a shared mistake would then
+# go unseen).
 # tests/emulator/test_state.py checks that the two copies agree.
 FIELD_TYPES = (
     "text",

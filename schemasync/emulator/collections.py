@@ -1,4 +1,4 @@
-"""The emulator's table of collections: its own reading of close-api.md and close-api-schema.md.
+"""The emulator's table of collections: its own reading of the API documentation.
 
 One row per collection of records the API lists, creates, reads, updates and deletes through
 ``<path>`` and ``<path><id>/``; the generic handlers in routes.py serve every row, and the

@@ -124,7 +124,7 @@ class Attr:
     # exists on custom object and activity types only).
     owner_kinds: frozenset[str] | None = None
     # A per-value reason to replace an attribute whose `mut` is CONVERT: a lead field's type
-    # converts in place, except to or from a reference (close-api-schema.md §2.4).
+    # converts in place, except to or from a reference (docs/close-api-facts.md §6).
     replace_if: Callable[[Any, Any], bool] | None = None
     api_key: str = field(init=False)
 

@@ -60,7 +60,7 @@ OPPORTUNITY_STATUS = Kind(
     attrs=(
         Attr("label", TEXT, required=True, live_strict=True),
         # Close documents only a rename on PUT; moving is a pipeline PUT; a type change is a
-        # replace (close-api-schema.md §7.3).
+        # replace (docs/close-api-facts.md §6).
         Attr("type", Choice(("active", "won", "lost")), required=True, mut=Mut.REPLACE),
     ),
     body_order=("label", "type"),
