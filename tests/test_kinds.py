@@ -130,3 +130,18 @@ def test_every_section_says_what_it_reads() -> None:
     top = set(schema["properties"])
     for section in SECTIONS:
         assert section.split(".")[0] in top, section
+
+
+def test_code_cites_only_documents_in_the_repository() -> None:
+    """Comments cite docs/close-api-facts.md (or Close's pages), never research notes that are
+    not in the repository."""
+    root = Path(__file__).resolve().parent.parent
+    outside = re.compile(r"close-api(-schema)?\.md")
+    cited = [
+        str(path.relative_to(root))
+        for folder in ("schemasync", "tests", "benchmarks", "examples")
+        for path in (root / folder).rglob("*.py")
+        if outside.search(path.read_text(encoding="utf-8").replace("close-api-facts.md", ""))
+    ]
+    assert cited == []
+    assert (root / "docs" / "close-api-facts.md").is_file()
