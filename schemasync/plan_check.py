@@ -78,8 +78,7 @@ def _update_keys(kind: Kind) -> frozenset[str]:
 
 
 class _Checker:
-    def __init__(self, plan: Plan, live: LiveState) -> None:
-        self.plan = plan
+    def __init__(self, live: LiveState) -> None:
         self.live = live
         self.defined: dict[str, str] = {}  # placeholder -> kind name, as the plan goes
         self.problems: list[Problem] = []
@@ -277,7 +276,7 @@ class _Checker:
             if not isinstance(value, str) or not (
                 value in known or self.defined.get(value) == kind_name
             ):
-                self.fail(op, f"{value!r} is not a {BY_NAME[kind_name].noun} of this org")
+                self.fail(op, f"{value!r} is not {_a(BY_NAME[kind_name].noun)} of this org")
                 return
 
 
@@ -296,7 +295,7 @@ _PLACEMENT_CREATE = frozenset(
 
 def check_operations(plan: Plan, live: LiveState) -> None:
     """Every operation derived again from its action, kind and ids: refuse any other."""
-    checker = _Checker(plan, live)
+    checker = _Checker(live)
     for op in plan.operations:
         checker.check(op)
     if checker.problems:

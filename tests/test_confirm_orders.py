@@ -39,7 +39,8 @@ def _orders(store: Any) -> dict[str, list[str]]:
 @pytest.mark.parametrize("embedded", ["display", "by_id"])
 def test_reorders_are_confirmed_once_and_right_either_way(tmp_path: Path, embedded: str) -> None:
     first, second = ("A", "B", "C", "D", "E"), ("E", "C", "A", "D", "B")
-    store = new_store(behaviour=Behaviour(embedded_order=embedded))  # type: ignore[arg-type]
+    # seeded: ids (and so the by_id order) are the same on every run
+    store = new_store(behaviour=Behaviour(embedded_order=embedded), seed=11)  # type: ignore[arg-type]
     with socket_org(store) as org:
         path = tmp_path / "m.yaml"
         path.write_text(_manifest(first))
@@ -58,3 +59,30 @@ def test_reorders_are_confirmed_once_and_right_either_way(tmp_path: Path, embedd
         assert again.exit_code == 0, again.stdout
         for result in (plan, applied, again):
             assert_clean(result)
+
+
+def test_an_order_the_embedded_list_hides_is_still_set(tmp_path: Path) -> None:
+    """The embedded list (sorted by id here) happens to match the manifest, while the display
+    order does not: no reorder would be planned from it. The plan reads one type's schema even
+    then, sees the difference, and sets the order."""
+    store = new_store(behaviour=Behaviour(embedded_order="by_id"), seed=7)
+    with socket_org(store) as org:
+        path = tmp_path / "m.yaml"
+        path.write_text(_manifest(("A", "B", "C", "D", "E")))
+        assert run_cli(["apply", str(path), "--auto-approve"], url=org.url).exit_code == 0
+        by_id = {name: [] for name in TYPES}  # type name -> field names in id order
+        snap = org.store.snapshot()
+        types = {t["id"]: t["name"] for t in snap["custom_object_types"]}
+        for field in sorted(snap["custom_fields"], key=lambda f: f["id"]):
+            by_id[types[field["custom_object_type_id"]]].append(field["name"])
+        wanted = tuple(by_id["Alpha"])
+        assert wanted != ("A", "B", "C", "D", "E")  # the seed makes the two orders differ
+        path.write_text(_manifest(wanted))
+        plan = run_cli(["plan", str(path), "--detailed-exitcode"], url=org.url)
+        assert plan.exit_code == 2, plan.stdout
+        assert "# Alpha will get its fields reordered" in plan.stdout
+        applied = run_cli(["apply", str(path), "--auto-approve"], url=org.url)
+        assert applied.exit_code == 0, applied.stderr
+        assert _orders(org.store)["Alpha"] == list(wanted)
+        again = run_cli(["plan", str(path), "--detailed-exitcode"], url=org.url)
+        assert again.exit_code == 0, again.stdout

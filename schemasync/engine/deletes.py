@@ -39,8 +39,7 @@ def leftovers(p: Planner, kind: Kind, found: dict[str, Obj]) -> None:
         for o in left:
             p._unmanage(o, kind.address_of((o.name,)))
         return
-    doomed = {o.id for o in left}
-    p.doomed |= {o.id or "" for o in left}
+    doomed = {o.id for o in left}  # (each is added to p.doomed with its DELETE below)
     already = {
         op.id for ops in p.stages.values() for op in ops if op.action in ("delete", "replace")
     }

@@ -190,7 +190,6 @@ class Planner:
                     defines=my_id if kind.has_id else None,
                 ),
             )
-            writes.follow_up(self, obj, my_id, address)
             return (shared_id if kind is PLACEMENT else my_id), True
         my_id = live.id or ""
         self.positions[my_id] = obj.pos

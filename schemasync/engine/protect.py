@@ -79,15 +79,12 @@ def _target(op: Operation, live: LiveState, placed: Mapping[str, Obj]) -> Obj | 
 
 def _destroyed(op: Operation, obj: Obj, live: LiveState) -> list[Obj]:
     """What a destructive operation destroys or changes, with the owners of each: the
-    object and its owners; a delete's children; a placement's shared field; and a shared
-    field's placements (its values on every object it is placed on go with it)."""
+    object and its owners; a delete's children; and a shared field's placements (its values
+    on every object it is placed on go with it). An entry `shared:X` names each placement of
+    X itself (`named`), so a placement's removal needs no look at its shared field here."""
     chain = _with_owners(obj)
     if op.action == "delete":
         chain += _descendants(obj)
-    if obj.kind is PLACEMENT:
-        shared = live.by_id(obj.id or "")
-        if shared is not None:
-            chain.append(shared)
     if obj.kind is SHARED_FIELD:
         for placement in _placements(live):
             if placement.id == obj.id:

@@ -125,16 +125,13 @@ class StatusPlanner:
                         _drop(current, live.id or "")
                     current[pipe_id].append(status_id)
                 rows.append((spec, status_id, new))
-        self._leftover_statuses(pipes, live_pipes, found, statuses)
+        self._leftover_statuses(live_pipes, found, statuses)
         for pipe in sorted(pipes, key=lambda o: o.name):
-            self._pipeline_put(
-                pipe, found.get(pipe.name), pipe_ids[pipe.name], desired[pipe.name], current
-            )
+            self._pipeline_put(pipe, pipe_ids[pipe.name], desired[pipe.name], current)
         self._leftover_pipelines(live_pipes, found)
 
     def _leftover_statuses(
         self,
-        pipes: list[Obj],
         live_pipes: list[Obj],
         found: dict[str, Obj],
         statuses: dict[str, Obj],
@@ -161,7 +158,6 @@ class StatusPlanner:
     def _pipeline_put(
         self,
         pipe: Obj,
-        live_pipe: Obj | None,
         pipe_id: str,
         rows: list[tuple[Obj, str, bool]],
         current: dict[str, list[str]],
@@ -177,7 +173,7 @@ class StatusPlanner:
             return
         moving_in = [i for i in ids.values() if i not in here]
         kept = {i: names[i] for i in here if i in names}
-        before = [names.get(i) or self._label(i) for i in here if i in names]
+        before = [names[i] for i in here if i in names]
         order = display.complete(here, wanted, ids, kept)
         for i in moving_in:
             _drop(current, i)
@@ -197,10 +193,6 @@ class StatusPlanner:
                 id=pipe_id,
             ),
         )
-
-    def _label(self, status_id: str) -> str:
-        found = self.p.live.by_id(status_id)
-        return found.name if found is not None else status_id
 
     def _leftover_pipelines(self, live_pipes: list[Obj], found: dict[str, Obj]) -> None:
         managed = {o.id for o in found.values()}

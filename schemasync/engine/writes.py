@@ -1,7 +1,7 @@
 """The writes the generic comparison hands over: a replace (delete, then create), a conversion
-of a field's stored values in place, and what a create cannot carry (archived: a PUT right
-after it), and the archived types a plan never creates. Each says, in the plan, what it
-destroys."""
+of a field's stored values in place, and the archived types a plan never creates (the only
+attribute a create cannot carry is `archived`, so no create is followed by a PUT). Each says,
+in the plan, what it destroys."""
 
 from __future__ import annotations
 
@@ -17,35 +17,6 @@ from schemasync.plan import Operation
 
 if TYPE_CHECKING:
     from schemasync.engine.planner import Planner
-
-
-def follow_up(p: Planner, obj: Obj, my_id: str, address: str) -> None:
-    """Attributes a create cannot carry (archived): a PUT right after it."""
-    kind = obj.kind
-    later = {
-        a.api_key: obj.values[a.key]
-        for a in kind.attrs
-        if not a.on_create and obj.values[a.key] != a.default
-    }
-    if later:
-        changes = {
-            a.key: {"before": a.default, "after": obj.values[a.key]}
-            for a in kind.attrs
-            if a.api_key in later
-        }
-        p._add(
-            kind.update_stage,
-            Operation(
-                "update",
-                kind.name,
-                address,
-                "PUT",
-                kind.item_path(my_id),
-                later,
-                changes,
-                id=my_id,  # the placeholder of the object the create just made
-            ),
-        )
 
 
 def converts(kind: Kind, key: str, diff: Difference) -> bool:

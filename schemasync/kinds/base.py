@@ -114,7 +114,7 @@ class Attr:
     # A non-default value is allowed only for these field types (accepts_multiple_values).
     allowed: frozenset[str] | None = None
     mut: Mut = Mut.UPDATE
-    on_create: bool = True  # False: not accepted by a POST; set by a PUT after the create
+    on_create: bool = True  # False: never sent by a POST (archived: never created archived)
     # The live response must carry a valid value where it applies: a misread identity or
     # replace attribute would plan a replace that destroys the object.
     live_strict: bool = False

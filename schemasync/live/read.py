@@ -18,7 +18,7 @@ from schemasync.sections import SECTIONS
 
 if TYPE_CHECKING:
     from schemasync.client import CloseClient
-    from schemasync.model import Manifest
+    from schemasync.model import Manifest, Obj
     from schemasync.plan import Plan
 
 PAGE = 200
@@ -107,31 +107,60 @@ def read_everything(client: CloseClient, sections: Iterable[str] | None = None) 
     return read_live(client, groups_for(sections or ALL_SECTIONS, placements=True))
 
 
+# The types whose display order a plan reads from the list's embedded `fields`.
+_EMBEDDED = {
+    "custom_object_types": "custom_object_type",
+    "custom_activity_types": "custom_activity_type",
+}
+
+
 def confirm_orders(client: CloseClient, plan: Plan, live: LiveState) -> bool:
-    """A planned reorder of a custom object or activity type rests on the order its embedded
-    `fields` list shows (an assumption the API does not document): read the first such
-    type's schema (one GET) and use its order. When it agrees, the assumption holds for this
-    org and the other reorders are trusted (the plan's reads stay constant); when it does
-    not, every reordered type's schema is read. True when an order differed (plan again)."""
+    """The display order of custom object and activity types is read from the `fields` each
+    list entry embeds, which the API does not document as the display order. Confirm it with
+    one read of a type's field schema: the first type the plan reorders, or else the first
+    managed type with two or more fields (a wrong order could also hide a needed reorder; a
+    schema that cannot be read passes to the next type). When it agrees, the embedded lists
+    are trusted (the plan's reads stay constant); when it does not, every such type's schema
+    is read and its order used. True when an order differed (plan again)."""
+    sections = plan.options.get("sections") or ["custom_object_types"]
+    kinds = {_EMBEDDED[s] for s in sections if s in _EMBEDDED}
+    reordered = [
+        owner
+        for op in plan.operations
+        if op.action == "reorder"
+        and (owner := live.by_id(op.id or "")) is not None
+        and owner.kind.name in kinds
+    ]
+    managed = [
+        owner
+        for kind in sorted(kinds)
+        for owner in sorted(live.top(kind), key=lambda o: (o.name, o.id or ""))
+        if len(owner.order) >= 2
+    ]
+    candidates = list({id(o): o for o in [*reordered, *managed]}.values())
+    for i, owner in enumerate(candidates):
+        differs = _confirm(client, owner)
+        if differs is None:
+            continue  # not a schema: ask the next type
+        if not differs:
+            return False
+        for other in candidates[i + 1 :]:
+            _confirm(client, other)
+        return True
+    return False
+
+
+def _confirm(client: CloseClient, owner: Obj) -> bool | None:
+    """Read one type's field schema: True (and its order taken) when it differs from the
+    embedded one, False when it agrees, None when the answer holds no field list."""
     from schemasync.kinds import BY_NAME
 
-    changed = False
-    confirmed = 0
-    for op in plan.operations:
-        owner = live.by_id(op.id or "") if op.action == "reorder" else None
-        if owner is None or not BY_NAME[op.kind].order_path.startswith("/custom_field_schema/"):
-            continue
-        if owner.kind.name not in ("custom_object_type", "custom_activity_type"):
-            continue
-        if confirmed and not changed:
-            break  # the first one agreed: embedded lists are in display order in this org
-        schema = client.get(op.path)
-        fields = schema.get("fields") if isinstance(schema, dict) else None
-        if not isinstance(fields, list):
-            continue
-        confirmed += 1
-        ids = tuple(str(f["id"]) for f in fields if isinstance(f, dict) and "id" in f)
-        if ids != owner.order:
-            owner.order = ids
-            changed = True
-    return changed
+    schema = client.get(BY_NAME[owner.kind.name].order_path.format(id=owner.id))
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list):
+        return None
+    ids = tuple(str(f["id"]) for f in fields if isinstance(f, dict) and "id" in f)
+    if ids == owner.order:
+        return False
+    owner.order = ids
+    return True
