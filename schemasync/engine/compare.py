@@ -8,7 +8,7 @@ attributes are compared first (in body order), then the in-place updates (in bod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemasync.engine.resolve import Resolver
@@ -57,6 +57,35 @@ class Compiled:
     replace: tuple[Slot, ...]  # REPLACE/CONVERT attrs in body order
     update: tuple[Slot, ...]  # UPDATE attrs in body order
     typed: bool  # the kind has a `type` attribute that `when`s depend on
+    # (field type, owner kind) -> the body slots that apply there, worked out once
+    body_for: dict[tuple[Any, str | None], tuple[Slot, ...]] = field(default_factory=dict)
+    # (my type, live type, owner kind) -> (replace slots, update slots, update slots without
+    # a `when`) that apply there, in body order
+    compare_for: dict[tuple[Any, Any, str | None], tuple[tuple[Slot, ...], ...]] = field(
+        default_factory=dict
+    )
+
+    def comparing(
+        self, my_type: Any, live_type: Any, owner_kind: str | None
+    ) -> tuple[tuple[Slot, ...], ...]:
+        key = (my_type, live_type, owner_kind)
+        found = self.compare_for.get(key)
+        if found is None:
+
+            def both(when: frozenset[str] | None) -> bool:
+                return when is None or (my_type in when and live_type in when)
+
+            update = tuple(
+                s
+                for s in self.update
+                if both(s[3]) and (s[0].owner_kinds is None or owner_kind in s[0].owner_kinds)
+            )
+            found = self.compare_for[key] = (
+                tuple(s for s in self.replace if both(s[3])),
+                update,
+                tuple(s for s in update if s[3] is None),
+            )
+        return found
 
 
 _COMPILED: dict[str, Compiled] = {}
@@ -139,12 +168,13 @@ def body(
     out: dict[str, Any] = {}
     if parent is not None:
         out[parent[0]] = parent[1]
-    for slot in c.body:
-        if _fits(slot, field_type, owner_kind):
-            conv = slot[4]
-            out[slot[2]] = (
-                values[slot[1]] if conv == PLAIN else _to_api(slot, obj, address, resolver)
-            )
+    slots = c.body_for.get((field_type, owner_kind))
+    if slots is None:
+        slots = tuple(s for s in c.body if _fits(s, field_type, owner_kind))
+        c.body_for[(field_type, owner_kind)] = slots
+    for slot in slots:
+        conv = slot[4]
+        out[slot[2]] = values[slot[1]] if conv == PLAIN else _to_api(slot, obj, address, resolver)
     return out
 
 
@@ -185,10 +215,10 @@ def compare(obj: Obj, live: Obj, want: dict[str, Any], resolver: Resolver) -> Di
     changes: Changes = {}
     put: dict[str, Any] = {}
     replacing: list[str] = []
-    for slot in c.replace:
-        _, key, api, when, conv = slot
-        if when is not None and (my_type not in when or live_type not in when):
-            continue
+    owner_kind = obj.parent.kind.name if obj.parent is not None else None
+    replace_slots, update_slots, plain_update_slots = c.comparing(my_type, live_type, owner_kind)
+    for slot in replace_slots:
+        _, key, api, _, conv = slot
         before = theirs[key]
         if not _same(conv, before, want.get(api)):
             replacing.append(key)
@@ -196,13 +226,9 @@ def compare(obj: Obj, live: Obj, want: dict[str, Any], resolver: Resolver) -> Di
                 "before": _shown_live(slot, before, resolver),
                 "after": _shown(conv, mine[key]),
             }
-    owner_kind = obj.parent.kind.name if obj.parent is not None else None
-    for slot in c.update:
-        attr, key, api, when, conv = slot
-        if when is not None and (replacing or my_type not in when or live_type not in when):
-            continue
-        if attr.owner_kinds is not None and owner_kind not in attr.owner_kinds:
-            continue
+    # a replaced object's type-dependent attributes are shown as created, not compared
+    for slot in plain_update_slots if replacing else update_slots:
+        _, key, api, _, conv = slot
         before = theirs[key]
         after = want[api] if api in want else _to_api(slot, obj, "", resolver)
         if conv == PLAIN:

@@ -98,12 +98,14 @@ def clashes(
     """A new field named like a shared field placed on the same object in the org, or a new
     placement named like one of the object's own fields: either would give the object two
     fields of one name (a field is not a placement, whatever their names)."""
-    if live_owner is None:
+    if live_owner is None or not specs:
         return []
     instance = owner.name if owner.kind is STANDARD_OBJECT else ""
     own_kind = field_kind_of(owner.kind, instance)
     other = own_kind if kind is PLACEMENT else PLACEMENT
     names = {o.name: o for o in live_owner.kids(other)}
+    if not names:
+        return []
     out = []
     for spec in specs:
         live = names.get(spec.name)

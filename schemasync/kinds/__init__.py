@@ -68,11 +68,17 @@ FIELD_KINDS: tuple[Kind, ...] = (
 )
 
 
+_CHILDREN_OF: dict[tuple[str, str], tuple[Kind, ...]] = {}
+
+
 def children_of(kind: Kind, instance: str = "") -> tuple[Kind, ...]:
     """The child kinds of an object of `kind` (a singleton's own only: lead fields on lead)."""
-    return tuple(
-        c for c in CHILDREN[kind.name] if not c.parent_instance or c.parent_instance == instance
-    )
+    found = _CHILDREN_OF.get((kind.name, instance))
+    if found is None:
+        found = _CHILDREN_OF[(kind.name, instance)] = tuple(
+            c for c in CHILDREN[kind.name] if not c.parent_instance or c.parent_instance == instance
+        )
+    return found
 
 
 def field_kind_of(owner: Kind, instance: str = "") -> Kind:
