@@ -15,7 +15,7 @@ TYPE_KIND = "custom_object_type"
 FIELD_KIND = "custom_field"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pos:
     """Where a manifest object was declared (1-based line and column)."""
 

@@ -30,7 +30,7 @@ def check_version(d: Any) -> None:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Operation:
     action: str
     kind: str
@@ -96,7 +96,7 @@ class Operation:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unmanaged:
     kind: str
     address: str
