@@ -69,14 +69,6 @@ def _object(obj: Obj, names: dict[str, str]) -> Any:
             d[attr.key] = _exported(attr, value, names)
     if kind is LEAD_STATUS and list(d) == ["label"]:
         return d["label"]  # a status with no colour is written as its label
-    instance = obj.name if kind is STANDARD_OBJECT else ""
-    for child in children_of(kind, instance):
-        if child.name in kind.ordered:
-            continue
-        kids = obj.kids(child)
-        _check_unique([(k.name, k.id or "") for k in kids], f"{plural(child.noun)} of {obj.name!r}")
-        if kids or kind is STANDARD_OBJECT:
-            d[child.section] = [_object(k, names) for k in kids]
     listed = _in_display_order(obj)
     if listed:
         _check_unique(

@@ -51,6 +51,17 @@ def test_top_kinds_and_children_cover_every_kind() -> None:
     assert reachable == set(BY_NAME)
 
 
+def test_every_child_of_a_type_is_in_its_display_order() -> None:
+    """Export writes a type's children only through its display order (`ordered`): a child
+    kind of a custom object, activity type or pipeline that the order did not list would
+    never be exported."""
+    for owner in KINDS:
+        if owner is STANDARD_OBJECT:
+            continue
+        for child in CHILDREN[owner.name]:
+            assert child.name in owner.ordered, (owner.name, child.name)
+
+
 @pytest.mark.parametrize("kind", NAMED, ids=lambda k: k.name)
 def test_every_attribute_is_declared_once(kind: Kind) -> None:
     keys = [a.key for a in kind.attrs]

@@ -51,7 +51,6 @@ class Compiled:
     """A kind's attributes, precomputed once for the hot loops (a naive version that looked
     attributes up per call cost twice the CPU)."""
 
-    kind: Kind
     view: tuple[Slot, ...]  # attrs, in view order
     body: tuple[Slot, ...]  # attrs sent on create, in body order
     replace: tuple[Slot, ...]  # REPLACE/CONVERT attrs in body order
@@ -99,7 +98,6 @@ def compiled(kind: Kind) -> Compiled:
         # set by a PUT only (archived): compared after the others
         ordered += tuple(a for a in kind.attrs if not a.on_create)
         found = Compiled(
-            kind=kind,
             view=tuple(_slot(a) for a in kind.attrs),
             body=tuple(_slot(a) for a in ordered if a.api_key in kind.body_order and a.on_create),
             replace=tuple(_slot(a) for a in ordered if a.mut is not Mut.UPDATE),

@@ -52,7 +52,7 @@ class Planner:
         self.protect = frozenset(protect)
         self.problems: list[Problem] = []
         managed = {k.name for k in TOP_KINDS if k.section and manifest.manages(k.section)}
-        self.resolver = Resolver(live, prune, self.problems, pruned=managed if prune else set())
+        self.resolver = Resolver(live, self.problems, pruned=managed if prune else set())
         self.shared = placements.SharedIds(self.resolver)
         self.stages: dict[int, list[Operation]] = {}
         self.unmanaged: list[tuple[int, Unmanaged]] = []
@@ -172,9 +172,9 @@ class Planner:
             assert owner is not None and owner_id is not None
             path = placements.collection(shared_id)
             item = partial(_placement_path, shared_id, owner, owner_id)
+            # (a placement pairs with a live one by this same id: when its shared field is
+            # replaced, the id is the replacement's placeholder and `live` is None)
             want = placements.create_body(owner, owner_id, want)
-            if live is not None and shared_id != live.id:
-                live = None  # its shared field is replaced: the placement goes with it
         if live is None:
             my_id = placeholder(kind.name, key)
             self._add(

@@ -22,14 +22,12 @@ class Resolver:
     def __init__(
         self,
         live: LiveState,
-        prune: bool,
         problems: list[Problem],
-        pruned: set[str] | None = None,
+        pruned: set[str],
     ) -> None:
         self.live = live
-        self.prune = prune
         # kinds whose live objects the manifest does not name are deleted by this plan
-        self.pruned = pruned if pruned is not None else set()
+        self.pruned = pruned
         self.problems = problems
         self.planned: dict[str, dict[str, str]] = {}
         self.matched: dict[str, dict[str, Obj]] = {}

@@ -26,7 +26,6 @@ from schemasync.kinds.standard import (
     CONTACT_FIELD,
     LEAD_FIELD,
     OPPORTUNITY_FIELD,
-    STANDARD_OBJECT,
 )
 from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
 from schemasync.live.parse import Reader, display_order, read_values
@@ -142,12 +141,11 @@ def _converting(reader: Reader, item: dict[str, Any], i: int, obj: Obj, state: L
         state.converting[obj.id or ""] = target
 
 
-def _placement(reader: Reader, entry: dict[str, Any], i: int, owner_kind: str) -> Obj:
-    """A shared field shown on an object: its placement there."""
-    required = reader.flag(entry, "required", i) if owner_kind != STANDARD_OBJECT.name else False
+def _placement(reader: Reader, entry: dict[str, Any], i: int) -> Obj:
+    """A shared field shown on a custom object or activity type: its placement there."""
     values = {
         "shared": reader.string(entry, "name", i),
-        "required": required,
+        "required": reader.flag(entry, "required", i),
         "editable_with_roles": reader.strings(entry, "editable_with_roles", i) or (),
     }
     return Obj(PLACEMENT, values, id=reader.string(entry, "id", i))
@@ -177,9 +175,7 @@ def _owners(
         entries = [e for e in embedded if isinstance(e, dict)]
         display_ids = [e.get("id") for e in entries]
         own, others = display_order(fields.get(owner_id, []), display_ids)
-        placements = [
-            _placement(reader, e, i, kind.name) for e in entries if e.get("is_shared") is True
-        ]
+        placements = [_placement(reader, e, i) for e in entries if e.get("is_shared") is True]
         shared_ids = {p.id for p in placements}
         owner.others = tuple(o for o in others if o not in shared_ids)
         owner.order = tuple(x for x in display_ids if isinstance(x, str))
@@ -308,7 +304,6 @@ def parse_lead_statuses(raw: dict[str, Any], state: LiveState, seen: set[str]) -
     ordered, _ = display_order(statuses, order)
     owner = state.singleton("lead")
     _adopt(owner, LEAD_STATUS, ordered)
-    state.status_order = tuple(order)
 
 
 def parse_pipelines(raw: dict[str, Any], state: LiveState, seen: set[str]) -> None:

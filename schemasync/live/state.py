@@ -39,7 +39,6 @@ class LiveState:
     # Field id -> the type its values are being converted to.
     converting: dict[str, str] = field(default_factory=dict)
     org_id: str | None = None
-    status_order: tuple[str, ...] = ()  # lead status ids as the organization orders them
     _by_id: dict[str, Obj] | None = field(default=None, repr=False)
 
     def singleton(self, name: str) -> Obj:
@@ -97,9 +96,7 @@ class LiveState:
 
         objects: dict[str, list[Obj]] = {}
         for name, objs in self.objects.items():
-            top = [
-                kept(o, (o.name,) if o.kind.name != "standard_object" else (o.name,)) for o in objs
-            ]
+            top = [kept(o, (o.name,)) for o in objs]
             objects[name] = [o for o in top if o is not None]
         return dataclasses.replace(self, objects=objects, _by_id=None)
 
