@@ -98,7 +98,7 @@ class _Checker:
             return True
         obj = self.live.by_id(object_id)
         if obj is None or obj.kind is not kind:
-            self.fail(op, f"{object_id} is not a live {kind.noun} of this org")
+            self.fail(op, f"{object_id} is not {_a('live ' + kind.noun)} of this org")
             return False
         return True
 
@@ -137,6 +137,10 @@ class _Checker:
         if kind is None:
             self.fail(op, f"this schemasync does not know the kind {op.kind!r}")
             return
+        if op.delete_path is not None and op.action != "replace":
+            self.fail(op, f"only a replace deletes first; {_a(op.action)} has no `delete`")
+        if op.defines is not None and (op.action != "create" and op.action != "replace"):
+            self.fail(op, f"only a create defines an id; {_a(op.action)} has no `defines`")
         if kind is PLACEMENT:
             self._placement(op)
             return
@@ -168,7 +172,7 @@ class _Checker:
                 self.fail(op, "a delete has no body")
         elif action == "reorder":
             if not kind.order_path:
-                self.fail(op, f"a {kind.noun} has no order to set")
+                self.fail(op, f"{_a(kind.noun)} has no order to set")
             elif self.live_of(op, kind, op.id):
                 self.request(op, "PUT", kind.order_path.format(id=op.id))
                 self._check_order(op, kind)
