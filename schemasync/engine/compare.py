@@ -172,7 +172,13 @@ def body(
         c.body_for[(field_type, owner_kind)] = slots
     for slot in slots:
         conv = slot[4]
-        out[slot[2]] = values[slot[1]] if conv == PLAIN else _to_api(slot, obj, address, resolver)
+        value = values[slot[1]]
+        if conv == PLAIN:
+            out[slot[2]] = value
+        elif value is None if conv == REF else not value:  # nothing to resolve or copy
+            out[slot[2]] = None if conv == REF else []
+        else:
+            out[slot[2]] = _to_api(slot, obj, address, resolver)
     return out
 
 
