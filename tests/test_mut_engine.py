@@ -125,6 +125,67 @@ def test_an_unknown_role_on_an_existing_field_is_one_problem_not_two() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("live_type", "planned"),
+    [("number", "conversion"), ("custom_object", "replace")],
+)
+def test_a_field_written_anew_says_each_unresolved_name_once(live_type: str, planned: str) -> None:
+    """A matched field's body is built only when it is written anew (converted or replaced);
+    the roles and the reference that compare() resolved are not resolved again for it, so
+    each unknown name is one problem."""
+    store = new_store()
+    if live_type == "custom_object":
+        kept = store.add("custom_object_types", name="Kept", name_plural="Keeps")
+        store.add(
+            "lead_fields", name="Tier", type="custom_object", referenced_custom_type_id=kept["id"]
+        )
+    else:
+        store.add("lead_fields", name="Tier", type=live_type)
+    org = in_process_org(store)
+    text = (
+        "version: 1\nlead:\n  fields:\n    - {name: Tier, type: custom_object, "
+        "references: Ghost, editable_with_roles: [Nobody]}\n"
+    )
+    problems = _problems(org, text, allow_replace=True)
+    assert [(p.path, p.message.split(":")[0]) for p in problems] == [
+        ("lead:Tier.editable_with_roles", "unknown role 'Nobody'"),
+        ("lead:Tier.references", "no type named 'Ghost' in the manifest or in the org"),
+    ], planned
+
+
+def test_a_replaced_field_sends_its_whole_body_with_resolved_roles() -> None:
+    """The replace of a matched field (its body built after the comparison) sends every
+    attribute, the role ids and the reference id as a create would."""
+    store = new_store()
+    role = store.add("roles", name="Sales")
+    target = store.add("custom_object_types", name="Target", name_plural="Targets")
+    account = store.add("custom_object_types", name="Account", name_plural="Accounts")
+    store.add("custom_fields", custom_object_type_id=account["id"], name="Link", type="text")
+    org = in_process_org(store)
+    plan = org.plan(
+        _manifest(
+            "version: 1\ncustom_object_types:\n"
+            "  - {name: Target, name_plural: Targets}\n"
+            "  - name: Account\n    name_plural: Accounts\n    fields:\n"
+            "      - {name: Link, type: custom_object, references: Target, "
+            "description: d, editable_with_roles: [Sales]}\n"
+        ),
+        allow_replace=True,
+    )
+    (op,) = [op for op in plan.operations if op.action == "replace"]
+    assert op.body == {
+        "custom_object_type_id": account["id"],
+        "name": "Link",
+        "type": "custom_object",
+        "required": False,
+        "accepts_multiple_values": False,
+        "description": "d",
+        "editable_with_roles": [role["id"]],
+        "referenced_custom_type_id": target["id"],
+        "back_reference_is_visible": False,
+    }
+
+
 # -- references (resolve.py, compare.py) ----------------------------------------------------
 
 REFERENCES_LIVE = """
