@@ -285,6 +285,32 @@ def effect_of(op: Operation, outcome: str, old_deleted: bool) -> str | None:
     return None
 
 
+# Close refuses to delete a status that records still have, and says nothing of it ahead.
+_STATUS_HOLDERS = {"lead_status": "leads", "opportunity_status": "opportunities"}
+
+
+def refusal_hint(op: Operation, error: BaseException, old_deleted: bool) -> str | None:
+    """What to do when Close refused to delete a status (a delete, or a replace's DELETE)
+    that records may still have; None for any other failure."""
+    holders = _STATUS_HOLDERS.get(op.kind)
+    if holders is None or op.action not in ("delete", "replace") or old_deleted:
+        return None
+    status = error.status if isinstance(error, ApiError) else None
+    if (
+        not isinstance(error, ApiError)
+        or error.method != "DELETE"
+        or status is None
+        or not 400 <= status < 500
+        or status in (401, 403, 404, 429)
+    ):
+        return None
+    keep = "keep it in the manifest" if op.action == "delete" else "keep its old type"
+    return (
+        f"Close refuses to delete a status that {holders} still have: give those {holders} "
+        f"another status in Close, or {keep}, then run `schemasync plan` again"
+    )
+
+
 def apply_plan(
     plan: Plan,
     client: Writer,
@@ -317,6 +343,7 @@ def apply_plan(
             report.failed = op
             report.error = str(e)
             report.failed_effect = effect_of(op, _outcome(e, step), step.old_deleted)
+            report.note = refusal_hint(op, e, step.old_deleted)
             report.not_attempted = list(ops[i + 1 :])
             progress(f"[{i + 1}/{len(ops)}] failed: {op.action} {op.address}")
             break

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from schemasync.apply import ApplyReport, apply_plan
+from schemasync.apply import ApplyReport, apply_plan, refusal_hint
 from schemasync.duplicates import Duplicate, fix_hint
 from schemasync.errors import (
     AmbiguousWriteError,
@@ -769,3 +769,66 @@ def test_an_operation_that_defines_an_id_it_does_not_create_reports_no_id() -> N
     report = apply_plan(_plan(op), _Writer(), progress=said.append)
     assert report.ok and report.created_ids == {}
     assert said == ["[1/1] updated Account.Seats"]
+
+
+STATUS_DELETE = Operation(
+    "delete", "lead_status", "status:Old", "DELETE", "/status/lead/stat_1/", id="stat_1"
+)
+STATUS_REPLACE = Operation(
+    "replace",
+    "opportunity_status",
+    "pipeline:Sales.Lost",
+    "POST",
+    "/status/opportunity/",
+    body={"label": "Lost", "type": "won", "pipeline_id": "pipe_1"},
+    id="stat_2",
+    delete_path="/status/opportunity/stat_2/",
+)
+
+
+def _refused(status: int | None, method: str = "DELETE") -> ApiError:
+    return ApiError(method, "/status/lead/stat_1/", status, "refused")
+
+
+def test_a_refused_status_delete_says_what_to_do() -> None:
+    assert refusal_hint(STATUS_DELETE, _refused(400), old_deleted=False) == (
+        "Close refuses to delete a status that leads still have: give those leads another "
+        "status in Close, or keep it in the manifest, then run `schemasync plan` again"
+    )
+    assert refusal_hint(STATUS_REPLACE, _refused(409), old_deleted=False) == (
+        "Close refuses to delete a status that opportunities still have: give those "
+        "opportunities another status in Close, or keep its old type, then run "
+        "`schemasync plan` again"
+    )
+
+
+@pytest.mark.parametrize(
+    ("op", "error", "old_deleted"),
+    [
+        (STATUS_DELETE, _refused(401), False),  # the key, not the status
+        (STATUS_DELETE, _refused(403), False),
+        (STATUS_DELETE, _refused(404), False),
+        (STATUS_DELETE, _refused(429), False),
+        (STATUS_DELETE, _refused(500), False),
+        (STATUS_DELETE, _refused(None), False),  # no answer
+        (STATUS_DELETE, TransportError("DELETE", "/status/lead/stat_1/", None, "reset"), False),
+        (STATUS_DELETE, SchemaSyncError("bad"), False),
+        (STATUS_REPLACE, _refused(400, "POST"), True),  # the DELETE went through
+        (DELETE, _refused(400), False),  # a field, not a status
+        (UPDATE, _refused(400, "PUT"), False),
+    ],
+)
+def test_no_status_hint_for_other_failures(
+    op: Operation, error: BaseException, old_deleted: bool
+) -> None:
+    assert refusal_hint(op, error, old_deleted) is None
+
+
+def test_the_hint_is_the_report_s_last_line() -> None:
+    writer = _Writer(fail={("DELETE", STATUS_DELETE.path): _refused(400)})
+    report = apply_plan(_plan(UPDATE, STATUS_DELETE), writer)
+    assert report.failed == STATUS_DELETE and report.failed_effect is None
+    assert report.render().splitlines()[-1] == (
+        "Close refuses to delete a status that leads still have: give those leads another "
+        "status in Close, or keep it in the manifest, then run `schemasync plan` again."
+    )

@@ -3,13 +3,17 @@ pipelines as code"), applied to an emulated org."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from schemasync.manifest import load_manifest_text
 from schemasync.model import Manifest
 from schemasync.render import render_text
 from schemasync.render_markdown import render_markdown
 from tests.orgs import Org, in_process_org, new_store
+from tests.serving import assert_clean, run_cli, socket_org
 
 
 def _manifest(text: str) -> Manifest:
@@ -158,6 +162,45 @@ def test_a_status_in_use_is_refused_by_close_and_the_next_plan_shows_what_remain
     assert "status:Potential" in rendered and "plan" in rendered
     again = org.plan(manifest, prune=True)
     assert ("delete", "status:Potential") in _ops(again)
+
+
+def _in_use_org(store: Any, label: str) -> None:
+    status = next(s for s in store.snapshot()["lead_statuses"] if s["label"] == label)
+    store.mark_in_use(status["id"])
+
+
+@pytest.mark.parametrize(
+    ("statuses", "code", "before"),
+    [
+        # the reorder is applied first: the refused delete leaves the apply partial (exit 3)
+        ("[Customer, {label: Qualified, color: green}]", 3, "apply stopped partway"),
+        # the refused delete is the only write: nothing changed (exit 1)
+        ("[{label: Qualified, color: green}, Customer]", 1, "apply failed before changing"),
+    ],
+)
+def test_a_status_close_refuses_to_delete_says_what_to_do_over_the_cli(
+    tmp_path: Path, statuses: str, code: int, before: str
+) -> None:
+    """Close's refusal is an API error like any other (exit 3 when something was applied
+    first, 1 when nothing was); schemasync adds what to do, whatever Close's message says,
+    and the next plan still holds the delete."""
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"version: 1\nlead:\n  statuses: {statuses}\n")
+    with socket_org(_sales_org().store) as served:
+        _in_use_org(served.store, "Potential")
+        result = run_cli(["apply", str(manifest), "--prune", "--auto-approve"], url=served.url)
+        assert_clean(result)
+        assert result.exit_code == code, result.output
+        assert before in result.stderr
+        assert result.stderr.count("failed: delete status:Potential") == 1
+        assert (
+            "Close refuses to delete a status that leads still have: give those leads another "
+            "status in Close, or keep it in the manifest, then run `schemasync plan` again."
+        ) in result.output
+        again = run_cli(["plan", str(manifest), "--prune"], url=served.url)
+        assert again.exit_code == 0
+        assert "status:Potential will be DELETED" in again.stdout
+        assert "status:Customer" not in again.stdout  # kept, and in its place
 
 
 def test_the_first_status_change_is_called_out_in_text_and_markdown() -> None:
