@@ -134,6 +134,13 @@ def _load(
             raise ManifestError(problems[:MAX_PROBLEMS], summary)
         raise ManifestError(problems)
     manifest = build_manifest([(to_plain(root), root) for root in roots], paths)
+    if not manifest.sections:
+        where = paths[0] if len(paths) == 1 else f"{len(paths)} files"
+        warnings = [
+            *warnings,
+            f"{where}: no section (custom_object_types, lead.fields, lead.statuses ...): this "
+            "manifest manages nothing in the org, and plans against it never change anything",
+        ]
     return dataclasses.replace(manifest, warnings=(*warnings, *checker.warnings))
 
 

@@ -20,6 +20,7 @@ from schemasync.manifest import (
     MANIFEST_SCHEMA,
     MAX_PROBLEMS,
     load_manifest,
+    load_manifest_text,
     load_schema,
 )
 from schemasync.model import FIELD_TYPES, Manifest, Pos
@@ -404,3 +405,23 @@ def test_a_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
     assert len(lines) == len(info.value.problems) + 1  # the problems, then the summary
     assert all(line.startswith(str(path)) for line in lines[:-1])
     assert "bad\\rkey" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "text", ["version: 1\n", "version: 1\nlead: {}\n", "version: 1\nignore: []\n"]
+)
+def test_a_manifest_without_a_section_is_warned_about(text: str) -> None:
+    """A manifest that names no section manages nothing: every plan against it is empty (a
+    wrong file, or a drift check that can never fail), so validate and plan say so."""
+    manifest = load_manifest_text(text, "m.yaml")
+    assert manifest.warnings == (
+        "m.yaml: no section (custom_object_types, lead.fields, lead.statuses ...): this "
+        "manifest manages nothing in the org, and plans against it never change anything",
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["version: 1\nlead:\n  fields: []\n", "version: 1\ncustom_object_types: []\n"]
+)
+def test_an_empty_section_is_managed_and_not_warned_about(text: str) -> None:
+    assert load_manifest_text(text, "m.yaml").warnings == ()
