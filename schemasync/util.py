@@ -34,5 +34,7 @@ def few(ids: Iterable[str], limit: int = 5) -> str:
 
 
 def plural(noun: str) -> str:
-    """The plural of a kind's noun: types, fields, statuses."""
+    """The plural of a kind's noun: types, fields, statuses, opportunities."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
     return noun + ("es" if noun.endswith("s") else "s")

@@ -15,6 +15,7 @@ from schemasync.kinds.base import Mut, Ref
 from schemasync.kinds.shared import PLACEMENT
 from schemasync.kinds.standard import STANDARD_OBJECT
 from schemasync.live.groups import SLIM
+from schemasync.util import plural
 
 ROOT = Path(__file__).parent.parent
 NAMED = [k for k in KINDS if k is not STANDARD_OBJECT]
@@ -156,3 +157,17 @@ def test_code_cites_only_documents_in_the_repository() -> None:
     ]
     assert cited == []
     assert (root / "docs" / "close-api-facts.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("noun", "many"),
+    [
+        ("type", "types"),
+        ("status", "statuses"),
+        ("opportunity", "opportunities"),
+        ("key", "keys"),
+        ("activity type", "activity types"),
+    ],
+)
+def test_plural(noun: str, many: str) -> None:
+    assert plural(noun) == many

@@ -26,6 +26,7 @@ from schemasync.kinds.fields import FIELD_TYPES
 from schemasync.kinds.shared import PLACEMENT, SHARED_FIELD
 from schemasync.kinds.standard import LEAD_FIELD
 from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
+from schemasync.util import plural
 
 FIELD_OWNERS = {
     "custom_field": "type",
@@ -206,7 +207,7 @@ def _object_def(name: str) -> dict[str, Any]:
 def _standard_object(name: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": name.capitalize(),
-        "description": f"What this manifest manages of the organization's {name}s. Each key "
+        "description": f"What this manifest manages of the organization's {plural(name)}. Each key "
         "is a section of its own: present (even empty) means managed in full, absent means "
         "not managed.",
         "type": "object",
