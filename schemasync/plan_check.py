@@ -23,6 +23,7 @@ from schemasync.kinds.statuses import LEAD_STATUS, OPPORTUNITY_STATUS, PIPELINE
 from schemasync.live import LiveState
 from schemasync.placeholders import TOKEN
 from schemasync.plan import Operation, Plan
+from schemasync.util import with_article as _a
 
 
 def check_document(document: Any) -> None:
@@ -42,10 +43,6 @@ def check_document(document: Any) -> None:
         raise PlanFileError(
             "not a valid schemasync plan: " + "; ".join(shown) + more + " (nothing was applied)"
         )
-
-
-def _a(word: str) -> str:
-    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def _clip(text: str, limit: int = 160) -> str:

@@ -1,4 +1,4 @@
-"""Small helpers every layer uses: the collector switch and id lists for messages."""
+"""Small helpers every layer uses: the collector switch, and id lists and nouns for messages."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def few(ids: Iterable[str], limit: int = 5) -> str:
     """A few ids for a message; a damaged list can repeat one id thousands of times."""
     unique = sorted(set(ids))
     return ", ".join(unique[:limit]) + (f", ... ({len(unique)} ids)" if len(unique) > limit else "")
+
+
+def with_article(noun: str) -> str:
+    """`a type`, `an opportunity status`."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def plural(noun: str) -> str:

@@ -14,6 +14,7 @@ from schemasync.kinds import Kind
 from schemasync.model import Obj
 from schemasync.placeholders import placeholder
 from schemasync.plan import Operation
+from schemasync.util import with_article
 
 if TYPE_CHECKING:
     from schemasync.engine.planner import Planner
@@ -55,9 +56,8 @@ def replace_op(
     address = kind.address_of(key)
     what = " and ".join(replacing)
     on = kind.values_on.format(owner=owner.name if owner is not None else obj.name)
-    article = "an" if kind.noun[0] in "aeiou" else "a"
     reason = (
-        f"{article} {kind.noun}'s {what} cannot change in place: the {kind.noun} is deleted "
+        f"{with_article(kind.noun)}'s {what} cannot change in place: the {kind.noun} is deleted "
         f"and created again, which destroys its values on {on} and gives it a new id"
     )
     if not p.allow_replace:
