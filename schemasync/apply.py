@@ -285,30 +285,18 @@ def effect_of(op: Operation, outcome: str, old_deleted: bool) -> str | None:
     return None
 
 
-# Close refuses to delete a status that records still have, and says nothing of it ahead.
-_STATUS_HOLDERS = {"lead_status": "leads", "opportunity_status": "opportunities"}
-
-
 def refusal_hint(op: Operation, error: BaseException, old_deleted: bool) -> str | None:
-    """What to do when Close refused to delete a status (a delete, or a replace's DELETE)
-    that records may still have; None for any other failure."""
-    holders = _STATUS_HOLDERS.get(op.kind)
-    if holders is None or op.action not in ("delete", "replace") or old_deleted:
+    """What to do when the API refused the DELETE of a delete or a replace of a kind that
+    declares it (`Kind.refused_delete`: a status that records still have); else None."""
+    kind = BY_NAME.get(op.kind)
+    if kind is None or not kind.refused_delete or old_deleted:
         return None
-    status = error.status if isinstance(error, ApiError) else None
-    if (
-        not isinstance(error, ApiError)
-        or error.method != "DELETE"
-        or status is None
-        or not 400 <= status < 500
-        or status in (401, 403, 404, 429)
-    ):
+    if not isinstance(error, ApiError) or error.method != "DELETE" or error.status is None:
         return None
+    if not 400 <= error.status < 500 or error.status in (401, 403, 404, 429):
+        return None  # the key, a status already gone, or the rate limit: not the records
     keep = "keep it in the manifest" if op.action == "delete" else "keep its old type"
-    return (
-        f"Close refuses to delete a status that {holders} still have: give those {holders} "
-        f"another status in Close, or {keep}, then run `schemasync plan` again"
-    )
+    return f"{kind.refused_delete}, or {keep}, then run `schemasync plan` again"
 
 
 def apply_plan(

@@ -176,6 +176,8 @@ class Kind:
     values_on: str = "every {owner}"
     # What a delete does, when it is not "destroys its values on ..." (statuses, pipelines).
     delete_reason: str = ""
+    # What to do when Close refuses to delete one (a status that records still have).
+    refused_delete: str = ""
     # What one record of a type is called (a type's delete destroys every one of them).
     instance_noun: str = "object"
     address_of: Callable[[tuple[str, ...]], str] = field(default=lambda key: ".".join(key))

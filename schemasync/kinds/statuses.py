@@ -29,6 +29,8 @@ LEAD_STATUS = Kind(
     order_noun="status order",
     delete_reason="deleting the lead status takes it off the leads that have it (Close refuses "
     "while any lead does)",
+    refused_delete="Close refuses to delete a status that leads still have: give those leads "
+    "another status in Close",
     address_of=lambda key: "status:" + key[-1],
 )
 
@@ -77,5 +79,7 @@ OPPORTUNITY_STATUS = Kind(
     values_on="the opportunities that have it",
     delete_reason="deleting the opportunity status takes it off the opportunities that have "
     "it (Close refuses while any opportunity does)",
+    refused_delete="Close refuses to delete a status that opportunities still have: give "
+    "those opportunities another status in Close",
     address_of=lambda key: f"pipeline:{key[-2]}.{key[-1]}",
 )
