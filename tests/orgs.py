@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from schemasync.apply import ApplyReport, apply_plan
 from schemasync.client import CloseClient
 from schemasync.diff import compute_plan
 from schemasync.emulator import EmulatorApp, EmulatorTransport, Store
+from schemasync.errors import PlanError, Problem
 from schemasync.flow import LEGACY_READ, read_everything, read_live, reads_of
 from schemasync.live import LiveOrg
+from schemasync.manifest import load_manifest_text
 from schemasync.model import Manifest
 from schemasync.plan import Plan
 from tests.builders import SpecManifest, as_model
@@ -61,3 +65,20 @@ def in_process_org(store: Store | None = None, **app_options: Any) -> Org:
         sleep=lambda _s: None,
     )
     return Org(store, app, client)
+
+
+def manifest_of(text: str) -> Manifest:
+    """A manifest from YAML text, its problems named after `manifest.yaml`."""
+    return load_manifest_text(text, "manifest.yaml")
+
+
+def ops_of(plan: Plan) -> list[tuple[str, str]]:
+    """A plan's operations as (action, address), in order."""
+    return [(op.action, op.address) for op in plan.operations]
+
+
+def plan_problems(org: Org, text: str, **options: Any) -> list[Problem]:
+    """The problems that refuse a plan of the manifest `text` (it must be refused)."""
+    with pytest.raises(PlanError) as info:
+        org.plan(manifest_of(text), **options)
+    return list(info.value.problems)

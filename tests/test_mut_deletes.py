@@ -5,29 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from schemasync.diff import compute_plan
 from schemasync.emulator import Store
-from schemasync.errors import PlanError
-from schemasync.manifest import load_manifest_text
-from schemasync.model import Manifest
-from schemasync.plan import Plan
-from tests.orgs import Org, in_process_org, new_store
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
-
-
-def _ops(plan: Plan) -> list[tuple[str, str]]:
-    return [(op.action, op.address) for op in plan.operations]
+from tests.orgs import Org, in_process_org, new_store, plan_problems
+from tests.orgs import manifest_of as _manifest
+from tests.orgs import ops_of as _ops
 
 
 def _refusals(org: Org, text: str) -> list[str]:
-    with pytest.raises(PlanError) as info:
-        org.plan(_manifest(text), prune=True)
-    return [p.message for p in info.value.problems]
+    return [p.message for p in plan_problems(org, text, prune=True)]
 
 
 def _reference(store: Store, collection: str, name: str, target: str, **owner: Any) -> Any:

@@ -14,24 +14,11 @@ from schemasync.engine.match import match, problem
 from schemasync.errors import PlanError, Problem
 from schemasync.kinds.custom_objects import CUSTOM_OBJECT_TYPE
 from schemasync.live import parse_live
-from schemasync.manifest import load_manifest_text
-from schemasync.model import Manifest, Obj, Pos
-from schemasync.plan import Plan
-from tests.orgs import Org, in_process_org, new_store
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
-
-
-def _ops(plan: Plan) -> list[tuple[str, str]]:
-    return [(op.action, op.address) for op in plan.operations]
-
-
-def _problems(org: Org, text: str, **options: Any) -> list[Problem]:
-    with pytest.raises(PlanError) as info:
-        org.plan(_manifest(text), **options)
-    return list(info.value.problems)
+from schemasync.model import Obj, Pos
+from tests.orgs import in_process_org, new_store
+from tests.orgs import manifest_of as _manifest
+from tests.orgs import ops_of as _ops
+from tests.orgs import plan_problems as _problems
 
 
 def _type(type_id: str, name: str, embedded: list[str] | None = None) -> dict[str, Any]:

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemasync.manifest import load_manifest_text
 from schemasync.model import Manifest
 from schemasync.placeholders import fill_text, fill_value, placeholder, unfilled
 from tests.orgs import Org, in_process_org, new_store
+from tests.orgs import manifest_of as _manifest
 
 NEW_TYPE = placeholder("custom_object_type", ("Account",))
 NEW_FIELD = placeholder("custom_field", ("Account", "Status"))
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
 
 
 def _converged(org: Org, manifest: Manifest) -> None:

@@ -4,21 +4,13 @@ object two fields of one name: the plan refuses, saying which to declare."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 from schemasync.emulator import Store
-from schemasync.errors import PlanError
-from schemasync.manifest import load_manifest_text
-from tests.orgs import in_process_org, new_store
+from schemasync.errors import Problem
+from tests.orgs import in_process_org, new_store, plan_problems
 
 
-def _problems(store: Store, text: str) -> list[Any]:
-    org = in_process_org(store)
-    with pytest.raises(PlanError) as info:
-        org.plan(load_manifest_text(text, "manifest.yaml"))
-    return info.value.problems
+def _problems(store: Store, text: str) -> list[Problem]:
+    return plan_problems(in_process_org(store), text)
 
 
 def test_placing_a_shared_field_where_the_object_has_its_own_field_of_that_name() -> None:

@@ -10,14 +10,10 @@ from schemasync.diff import compute_plan
 from schemasync.emulator import Behaviour
 from schemasync.kinds.shared import SHARED_FIELD
 from schemasync.live.read import confirm_orders, read_everything, read_live, reads_of
-from schemasync.manifest import load_manifest_text
 from schemasync.model import Manifest
 from schemasync.plan import Plan
 from tests.orgs import Org, in_process_org, new_store
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
+from tests.orgs import manifest_of as _manifest
 
 
 def _gets(org: Org, fragment: str) -> list[str]:

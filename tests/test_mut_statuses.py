@@ -6,18 +6,9 @@ from __future__ import annotations
 import pytest
 
 from schemasync.errors import PlanError
-from schemasync.manifest import load_manifest_text
-from schemasync.model import Manifest
-from schemasync.plan import Plan
 from tests.orgs import Org, in_process_org, new_store
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
-
-
-def _ops(plan: Plan) -> list[tuple[str, str]]:
-    return [(op.action, op.address) for op in plan.operations]
+from tests.orgs import manifest_of as _manifest
+from tests.orgs import ops_of as _ops
 
 
 def _pipelines(*pipes: tuple[str, tuple[str, ...]]) -> Org:

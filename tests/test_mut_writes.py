@@ -6,13 +6,8 @@ from __future__ import annotations
 import pytest
 
 from schemasync.errors import PlanError
-from schemasync.manifest import load_manifest_text
-from schemasync.model import Manifest
 from tests.orgs import in_process_org, new_store
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
+from tests.orgs import manifest_of as _manifest
 
 
 def test_a_status_type_change_is_refused_in_words_that_read_right() -> None:

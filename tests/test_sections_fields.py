@@ -10,17 +10,10 @@ import pytest
 from schemasync.apply import apply_plan
 from schemasync.emulator.behaviour import Behaviour
 from schemasync.errors import PlanError
-from schemasync.manifest import load_manifest_text
 from schemasync.model import Manifest
 from tests.orgs import Org, in_process_org, new_store
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
-
-
-def _ops(plan: Any) -> list[tuple[str, str]]:
-    return [(op.action, op.address) for op in plan.operations]
+from tests.orgs import manifest_of as _manifest
+from tests.orgs import ops_of as _ops
 
 
 def _converged(org: Org, manifest: Manifest, **options: Any) -> None:

@@ -9,13 +9,10 @@ import pytest
 
 from schemasync.emulator import Store
 from schemasync.errors import PlanError
-from schemasync.manifest import load_manifest_text
 from schemasync.model import Manifest
 from tests.orgs import Org, in_process_org, new_store
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
+from tests.orgs import manifest_of as _manifest
+from tests.orgs import ops_of as _ops
 
 
 def _roles(store: Store) -> dict[str, str]:
@@ -27,10 +24,6 @@ def _associations(store: Store, name: str) -> list[dict[str, Any]]:
     fields = [f for f in store.records["shared_fields"].values() if f["name"] == name]
     assert len(fields) == 1, fields
     return fields[0]["associations"]
-
-
-def _ops(plan: Any) -> list[tuple[str, str]]:
-    return [(op.action, op.address) for op in plan.operations]
 
 
 def _converged(org: Org, manifest: Manifest, **options: Any) -> None:

@@ -8,20 +8,13 @@ from typing import Any
 
 import pytest
 
-from schemasync.manifest import load_manifest_text
 from schemasync.model import Manifest
 from schemasync.render import render_text
 from schemasync.render_markdown import render_markdown
 from tests.orgs import Org, in_process_org, new_store
+from tests.orgs import manifest_of as _manifest
+from tests.orgs import ops_of as _ops
 from tests.serving import assert_clean, run_cli, socket_org
-
-
-def _manifest(text: str) -> Manifest:
-    return load_manifest_text(text, "manifest.yaml")
-
-
-def _ops(plan: Any) -> list[tuple[str, str]]:
-    return [(op.action, op.address) for op in plan.operations]
 
 
 def _converged(org: Org, manifest: Manifest, **options: Any) -> None:
