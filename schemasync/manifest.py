@@ -345,9 +345,8 @@ def _counts(m: Manifest) -> str:
     counts: dict[str, int] = {}
 
     def visit(obj: Obj) -> None:
-        noun = "field" if obj.kind.noun == "field" else obj.kind.noun
         if obj.kind.name != "standard_object":
-            counts[noun] = counts.get(noun, 0) + 1
+            counts[obj.kind.noun] = counts.get(obj.kind.noun, 0) + 1
         for kids in obj.children.values():
             for kid in kids:
                 visit(kid)
@@ -358,7 +357,7 @@ def _counts(m: Manifest) -> str:
     counts.setdefault("type", len(m.types))
     counts.setdefault("field", 0)
     order = ["type", "field", *sorted(k for k in counts if k not in ("type", "field"))]
-    return ", ".join(f"{counts[k]} {k}(s)" for k in order)
+    return ", ".join(f"{counts[k]} {k}{'(es)' if k.endswith('s') else '(s)'}" for k in order)
 
 
 def validate_paths(manifests: tuple[str, ...], say: Callable[[str], None]) -> None:

@@ -78,8 +78,8 @@ def test_hook_fails_on_a_bad_manifest_and_passes_on_good_ones(tmp_path: Path) ->
     good = _run_hook(["schema/crm.yaml"], tmp_path)
     assert good.returncode == 0, good.stderr
     assert good.stderr == (
-        "schema/crm.yaml is valid: 3 type(s), 24 field(s), 2 activity type(s), 5 lead status(s), "
-        "8 opportunity status(s), 2 pipeline(s), 5 placement(s), 2 shared field(s) in 1 file(s).\n"
+        "schema/crm.yaml is valid: 3 type(s), 24 field(s), 2 activity type(s), 5 lead status(es), "
+        "8 opportunity status(es), 2 pipeline(s), 5 placement(s), 2 shared field(s) in 1 file(s).\n"
     )
 
     both_good = _run_hook(["schema/crm.yaml", "schema/small.yml"], tmp_path)
